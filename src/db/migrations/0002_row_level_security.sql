@@ -1,0 +1,110 @@
+-- Data scopes enforced by PostgreSQL row-level security. Every request runs in a transaction that
+-- does SET LOCAL ROLE shoufu_app and sets app.scope_* with set_config(…, true), so a forgotten
+-- WHERE clause in application code cannot leak another region's or salesperson's data.
+-- Unset settings read as '' and therefore deny: the default is to see nothing.
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'shoufu_app') THEN
+    CREATE ROLE shoufu_app NOLOGIN;
+  END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+  NULL; -- another database on the same cluster created it at the same moment
+END $$;
+
+DO $$
+BEGIN
+  -- A non-superuser owner must be a member of the role to SET ROLE to it.
+  IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    EXECUTE format('GRANT shoufu_app TO %I', current_user);
+  END IF;
+END $$;
+
+GRANT USAGE ON SCHEMA public TO shoufu_app;
+GRANT SELECT ON currencies, fx_rates, entities, control_totals TO shoufu_app;
+GRANT SELECT (id, username, display_name, role, locale, disabled) ON users TO shoufu_app;
+GRANT SELECT, INSERT, UPDATE ON parties, party_bank_accounts, contracts TO shoufu_app;
+GRANT SELECT, INSERT ON contract_versions, invoices, invoice_lines, installments, receipts, allocations, invoice_disputes TO shoufu_app;
+GRANT UPDATE (resolved_on) ON invoice_disputes TO shoufu_app;
+GRANT UPDATE (party_id) ON receipts TO shoufu_app;
+GRANT SELECT, INSERT, UPDATE ON idempotency_keys TO shoufu_app;
+GRANT SELECT, INSERT ON audit_log TO shoufu_app;
+
+CREATE FUNCTION app_setting(name text) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT coalesce(current_setting(name, true), '')
+$$;
+
+CREATE FUNCTION app_in_scope(setting text, value text) RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT app_setting(setting) = '*' OR value = ANY (string_to_array(app_setting(setting), ','))
+$$;
+
+-- Parties: region scope and "own customers" scope.
+ALTER TABLE parties ENABLE ROW LEVEL SECURITY;
+CREATE POLICY parties_scope ON parties TO shoufu_app
+  USING (
+    app_in_scope('app.scope_regions', region)
+    AND (app_setting('app.scope_owner') = '' OR owner_user_id::text = app_setting('app.scope_owner'))
+  );
+
+ALTER TABLE party_bank_accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY party_bank_accounts_scope ON party_bank_accounts TO shoufu_app
+  USING (EXISTS (SELECT 1 FROM parties p WHERE p.id = party_id));
+
+-- Documents: entity scope plus a visible party (the sub-select is itself filtered by parties_scope).
+ALTER TABLE contracts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY contracts_scope ON contracts TO shoufu_app
+  USING (app_in_scope('app.scope_entities', entity_id::text) AND EXISTS (SELECT 1 FROM parties p WHERE p.id = party_id));
+
+ALTER TABLE contract_versions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY contract_versions_scope ON contract_versions TO shoufu_app
+  USING (EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
+
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+CREATE POLICY invoices_scope ON invoices TO shoufu_app
+  USING (app_in_scope('app.scope_entities', entity_id::text) AND EXISTS (SELECT 1 FROM parties p WHERE p.id = party_id));
+
+ALTER TABLE invoice_lines ENABLE ROW LEVEL SECURITY;
+CREATE POLICY invoice_lines_scope ON invoice_lines TO shoufu_app
+  USING (EXISTS (SELECT 1 FROM invoices i WHERE i.id = invoice_id));
+
+ALTER TABLE installments ENABLE ROW LEVEL SECURITY;
+CREATE POLICY installments_scope ON installments TO shoufu_app
+  USING (EXISTS (SELECT 1 FROM invoices i WHERE i.id = invoice_id));
+
+ALTER TABLE invoice_disputes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY invoice_disputes_scope ON invoice_disputes TO shoufu_app
+  USING (EXISTS (SELECT 1 FROM invoices i WHERE i.id = invoice_id));
+
+-- A receipt without an identified payer is visible only to users without a region/owner limit.
+ALTER TABLE receipts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY receipts_scope ON receipts TO shoufu_app
+  USING (
+    app_in_scope('app.scope_entities', entity_id::text)
+    AND CASE WHEN party_id IS NULL
+             THEN app_setting('app.scope_regions') = '*' AND app_setting('app.scope_owner') = ''
+             ELSE EXISTS (SELECT 1 FROM parties p WHERE p.id = party_id) END
+  );
+
+ALTER TABLE allocations ENABLE ROW LEVEL SECURITY;
+CREATE POLICY allocations_scope ON allocations TO shoufu_app
+  USING (
+    app_in_scope('app.scope_entities', entity_id::text)
+    AND EXISTS (SELECT 1 FROM installments n WHERE n.id = target_installment_id)
+  );
+
+ALTER TABLE control_totals ENABLE ROW LEVEL SECURITY;
+CREATE POLICY control_totals_scope ON control_totals TO shoufu_app
+  USING (app_in_scope('app.scope_entities', entity_id::text)
+         AND app_setting('app.scope_regions') = '*' AND app_setting('app.scope_owner') = '');
+
+-- Idempotency records belong to the user who made the request.
+ALTER TABLE idempotency_keys ENABLE ROW LEVEL SECURITY;
+CREATE POLICY idempotency_keys_own ON idempotency_keys TO shoufu_app
+  USING (user_id::text = app_setting('app.user_id'));
+
+-- The audit log may be appended to by anyone acting; reading it is limited by the API to
+-- admin, auditor and finance roles.
+ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY audit_log_append ON audit_log FOR INSERT TO shoufu_app WITH CHECK (true);
+CREATE POLICY audit_log_read ON audit_log FOR SELECT TO shoufu_app
+  USING (app_setting('app.audit_reader') = 'yes');
