@@ -9,7 +9,7 @@ import pg from 'pg';
 export type Row = Record<string, unknown>;
 
 export interface Queryable {
-  query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+  query<T = Row>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Executes parameterless SQL that may hold several statements (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -49,7 +49,7 @@ class PostgresDatabase implements Database {
   readonly kind = 'postgres' as const;
   constructor(private readonly pool: pg.Pool) {}
 
-  async query<T extends Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     const res = await this.pool.query(sql, params as unknown[]);
     return res.rows as T[];
   }
@@ -62,7 +62,7 @@ class PostgresDatabase implements Database {
     return withRetry(async () => {
       const client = await this.pool.connect();
       const tx: Queryable = {
-        query: async <R extends Row>(sql: string, params: unknown[] = []) =>
+        query: async <R>(sql: string, params: unknown[] = []) =>
           (await client.query(sql, params as unknown[])).rows as R[],
         exec: async (sql: string) => {
           await client.query(sql);
@@ -108,7 +108,7 @@ class PGliteDatabase implements Database {
   readonly kind = 'pglite' as const;
   constructor(readonly pglite: PGliteType) {}
 
-  async query<T extends Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     const res = await this.pglite.query<T>(sql, params);
     return res.rows;
   }
@@ -121,7 +121,7 @@ class PGliteDatabase implements Database {
     // PGlite is a single session and serialises transactions itself; nothing to retry.
     return this.pglite.transaction(async (t) =>
       fn({
-        query: async <R extends Row>(sql: string, params: unknown[] = []) => (await t.query<R>(sql, params)).rows,
+        query: async <R>(sql: string, params: unknown[] = []) => (await t.query<R>(sql, params)).rows,
         exec: async (sql: string) => {
           await t.exec(sql);
         },
