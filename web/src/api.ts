@@ -68,6 +68,11 @@ export interface BankAccount {
 }
 
 export interface PartyDetail extends PartyListItem {
+  nameEn?: string | null;
+  shortName?: string | null;
+  contactEmail?: string | null;
+  creditCurrency?: string;
+  balances?: { currency: string; open: Amount; overdue: Amount; unapplied: Amount }[];
   uscc: string | null;
   province: string | null;
   parentId: string | null;
@@ -141,6 +146,9 @@ export interface Allocation {
   sourceKind?: string;
   adjustmentKind?: string | null;
   reason?: string | null;
+  /** Invoice detail: the receipt or credit note the allocation came from. */
+  sourceId?: string | null;
+  sourceNumber?: string | null;
   receiptId?: string | null;
   receiptNumber?: string | null;
   invoiceId?: string | null;
@@ -169,6 +177,7 @@ export interface InvoiceDetail extends InvoiceListItem {
   lines: InvoiceLine[];
   installments: Installment[];
   allocations: Allocation[];
+  creditNotes?: { id: string; number: string; total: Amount; issueDate: string }[];
 }
 
 export interface ReceiptListItem {
@@ -196,6 +205,8 @@ export interface Candidate {
   installmentId: string;
   invoiceId: string;
   invoiceNumber: string;
+  partyName?: string;
+  issueDate?: string;
   seq: number;
   dueDate: string;
   amount: Amount;
@@ -211,12 +222,13 @@ export interface ContractVersion {
   schedule: unknown;
   validFrom: string;
   note: string | null;
-  createdAt?: string;
+  invoiceCount?: number;
 }
 
 export interface ContractListItem {
   id: string;
-  side: Side;
+  /** Only in the detail; the list is filtered by side. */
+  side?: Side;
   number: string;
   partyId: string;
   partyName?: string | null;

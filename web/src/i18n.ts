@@ -177,6 +177,7 @@ const zh = {
   'dash.overdueCustomerCount': '逾期客户数',
   'dash.aging': '账龄分析',
   'dash.bucket': '账龄区间',
+  'dash.agingDetail': '账龄明细',
   'dash.baseCurrency': '本位币：{currency}',
 
   'party.invoicesTab': '发票',
@@ -215,8 +216,20 @@ const zh = {
 
   'contract.versions': '版本历史',
   'contract.percent': '比例 {percent}%',
-  'contract.daysAfterInvoice': '开票后 {days} 天',
   'contract.dueRule': '到期规则',
+  'contract.rule.days_after_invoice': '开票后 {days} 天',
+  'contract.rule.month_end_plus': '月结 {days} 天',
+  'contract.rule.fixed_date': '固定日期 {date}',
+  'contract.rule.months_after_invoice': '开票后 {months} 个月',
+  'field.invoiceCount': '发票数',
+  'field.contactEmail': '联系邮箱',
+  'field.shortName': '简称',
+  'field.balancesByCurrency': '分币种余额',
+  'field.creditNotes': '红字发票',
+  'receipts.unappliedOnly': '仅看未核销',
+  'invoices.openOnly': '仅看未结清',
+  'audit.objectTypePlaceholder': '对象类型，如 invoice',
+  'audit.objectIdPlaceholder': '对象 ID',
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -258,7 +271,7 @@ const en: Record<MessageKey, string> = {
   'common.loading': 'Loading…',
   'common.back': 'Back',
   'common.all': 'All',
-  'common.total': '{total} items',
+  'common.total': 'Total {total}',
   'common.notFound': 'Record not found',
   'common.pageNotFound': 'Page not found',
   'common.backHome': 'Back to home',
@@ -387,6 +400,7 @@ const en: Record<MessageKey, string> = {
   'dash.overdueCustomerCount': 'Customers overdue',
   'dash.aging': 'Aging',
   'dash.bucket': 'Bucket',
+  'dash.agingDetail': 'Aging detail',
   'dash.baseCurrency': 'Base currency: {currency}',
 
   'party.invoicesTab': 'Invoices',
@@ -425,8 +439,20 @@ const en: Record<MessageKey, string> = {
 
   'contract.versions': 'Versions',
   'contract.percent': '{percent}%',
-  'contract.daysAfterInvoice': '{days} days after invoice',
   'contract.dueRule': 'Due rule',
+  'contract.rule.days_after_invoice': '{days} days after invoice',
+  'contract.rule.month_end_plus': 'End of month + {days} days',
+  'contract.rule.fixed_date': 'On {date}',
+  'contract.rule.months_after_invoice': '{months} months after invoice',
+  'field.invoiceCount': 'Invoices',
+  'field.contactEmail': 'Contact email',
+  'field.shortName': 'Short name',
+  'field.balancesByCurrency': 'Balances by currency',
+  'field.creditNotes': 'Credit notes',
+  'receipts.unappliedOnly': 'Unapplied only',
+  'invoices.openOnly': 'Open only',
+  'audit.objectTypePlaceholder': 'Object type, e.g. invoice',
+  'audit.objectIdPlaceholder': 'Object ID',
 };
 
 const DICTIONARIES: Record<Locale, Record<MessageKey, string>> = { 'zh-CN': zh, 'en-US': en };

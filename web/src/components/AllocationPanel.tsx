@@ -2,7 +2,7 @@ import { Alert, App, Button, Card, Checkbox, Flex, Input, Statistic, Table, Tag,
 import { useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { ApiError, type Candidate, endpoints, newIdempotencyKey, normalizePage, type Page, type Side } from '../api';
-import { fmtDate } from '../format';
+import { fmtDate, orDash } from '../format';
 import { useApi } from '../hooks';
 import { type MessageKey, useI18n } from '../i18n';
 import { fromMinor, maxBig, minBig, scaleOf, toMinor } from '../money';
@@ -146,33 +146,34 @@ export default function AllocationPanel({
   };
 
   const fullyApplied = unapplied <= 0n;
+  const severalPayers = new Set(candidates.map((c) => c.partyName ?? '')).size > 1;
   const testKey = (c: Candidate) => `${c.invoiceNumber}-${c.seq}`;
 
   return (
-    <Card
-      title={t('alloc.title')}
-      data-testid="alloc-panel"
-      extra={
-        <Flex gap={24} wrap>
-          <Statistic
-            title={t('alloc.selected')}
-            formatter={() => (
-              <Money value={fromMinor(allocating, receipt.currency)} currency={receipt.currency} testId="alloc-selected" />
-            )}
-            styles={{ content: { fontSize: 16 } }}
-          />
-          <Statistic
-            title={t('alloc.remaining')}
-            formatter={() => (
-              <span style={{ color: overUnapplied ? '#cf1322' : undefined }}>
-                <Money value={fromMinor(remaining, receipt.currency)} currency={receipt.currency} testId="alloc-remaining" />
-              </span>
-            )}
-            styles={{ content: { fontSize: 16 } }}
-          />
-        </Flex>
-      }
-    >
+    <Card title={t('alloc.title')} data-testid="alloc-panel">
+      <Flex gap={32} wrap style={{ marginBottom: 12 }}>
+        <Statistic
+          title={t('field.unapplied')}
+          formatter={() => <Money value={receipt.unapplied} currency={receipt.currency} />}
+          styles={{ content: { fontSize: 18 } }}
+        />
+        <Statistic
+          title={t('alloc.selected')}
+          formatter={() => (
+            <Money value={fromMinor(allocating, receipt.currency)} currency={receipt.currency} testId="alloc-selected" />
+          )}
+          styles={{ content: { fontSize: 18 } }}
+        />
+        <Statistic
+          title={t('alloc.remaining')}
+          formatter={() => (
+            <span style={{ color: overUnapplied ? '#cf1322' : undefined }}>
+              <Money value={fromMinor(remaining, receipt.currency)} currency={receipt.currency} testId="alloc-remaining" />
+            </span>
+          )}
+          styles={{ content: { fontSize: 18 } }}
+        />
+      </Flex>
       {fullyApplied && <Alert type="success" showIcon title={t('alloc.fullyApplied')} style={{ marginBottom: 12 }} />}
       {showErrors && overUnapplied && (
         <Alert type="error" showIcon title={t('alloc.exceedsUnapplied')} style={{ marginBottom: 12 }} data-testid="alloc-error" />
@@ -203,6 +204,7 @@ export default function AllocationPanel({
             render: (_, c) => (
               <Checkbox
                 checked={lines[c.installmentId]?.checked ?? false}
+                disabled={fullyApplied}
                 onChange={(e) => toggle(c, e.target.checked)}
                 aria-label={`${c.invoiceNumber} #${c.seq}`}
                 data-testid={`alloc-check-${testKey(c)}`}
@@ -215,6 +217,9 @@ export default function AllocationPanel({
             title: t('field.invoice'),
             render: (v: string, c) => <Link to={`${invoiceBase(side)}/${c.invoiceId}`}>{v}</Link>,
           },
+          ...(severalPayers
+            ? [{ key: 'partyName', dataIndex: 'partyName', title: t('field.party'), render: orDash }]
+            : []),
           { key: 'seq', dataIndex: 'seq', title: t('field.seq') },
           { key: 'dueDate', dataIndex: 'dueDate', title: t('field.dueDate'), render: fmtDate },
           {
@@ -255,6 +260,7 @@ export default function AllocationPanel({
                     style={{ width: 160 }}
                     prefix={c.currency}
                     value={l?.amount ?? ''}
+                    disabled={fullyApplied}
                     status={problem ? 'error' : undefined}
                     aria-label={`${t('alloc.allocateAmount')} ${c.invoiceNumber} #${c.seq}`}
                     data-testid={`alloc-amount-${testKey(c)}`}

@@ -7,7 +7,7 @@ import { fmtDateTime, orDash } from '../format';
 import { tableChangeHandler, useApi, useUrlListState } from '../hooks';
 import { useI18n } from '../i18n';
 
-const FILTER_KEYS = ['q'] as const;
+const FILTER_KEYS = ['objectType', 'objectId'] as const;
 
 function Json({ value }: { value: unknown }) {
   if (value === undefined || value === null) return <Typography.Text type="secondary">—</Typography.Text>;
@@ -19,9 +19,12 @@ export default function AuditPage() {
   const list = useUrlListState(FILTER_KEYS, 50);
   const { data, loading, error, reload } = useApi<Page<AuditEntry> | AuditEntry[]>('/api/audit', list.query);
   const page = normalizePage(data);
-  const qFilter = list.filter('q');
-  const [q, setQ] = useState(qFilter);
-  useEffect(() => setQ(qFilter), [qFilter]);
+  const typeFilter = list.filter('objectType');
+  const idFilter = list.filter('objectId');
+  const [objectType, setObjectType] = useState(typeFilter);
+  const [objectId, setObjectId] = useState(idFilter);
+  useEffect(() => setObjectType(typeFilter), [typeFilter]);
+  useEffect(() => setObjectId(idFilter), [idFilter]);
 
   const columns = useMemo<TableColumnsType<AuditEntry>>(
     () => [
@@ -52,12 +55,23 @@ export default function AuditPage() {
         <Col xs={24} sm={12} md={8} lg={6}>
           <Input.Search
             allowClear
-            placeholder={`${t('field.action')} / ${t('field.objectType')}`}
-            aria-label={t('common.search')}
-            value={q}
-            onChange={(e) => setQ(e.target.value)}
-            onSearch={(v) => list.update({ q: v.trim(), page: 1 })}
-            data-testid="audit-search"
+            placeholder={t('audit.objectTypePlaceholder')}
+            aria-label={t('field.objectType')}
+            value={objectType}
+            onChange={(e) => setObjectType(e.target.value)}
+            onSearch={(v) => list.update({ objectType: v.trim(), page: 1 })}
+            data-testid="audit-object-type"
+          />
+        </Col>
+        <Col xs={24} sm={12} md={8} lg={6}>
+          <Input.Search
+            allowClear
+            placeholder={t('audit.objectIdPlaceholder')}
+            aria-label={t('field.objectId')}
+            value={objectId}
+            onChange={(e) => setObjectId(e.target.value)}
+            onSearch={(v) => list.update({ objectId: v.trim(), page: 1 })}
+            data-testid="audit-object-id"
           />
         </Col>
       </Row>

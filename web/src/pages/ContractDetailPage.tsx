@@ -5,7 +5,7 @@ import { ErrorResult, Loading, Money, PageTitle } from '../components/common';
 import { partyPath } from '../components/DocTables';
 import { fmtDate, orDash } from '../format';
 import { useApi } from '../hooks';
-import { type I18n, useI18n } from '../i18n';
+import { type I18n, type MessageKey, useI18n } from '../i18n';
 import { formatMoney, fromMinor } from '../money';
 
 interface ScheduleItem {
@@ -13,8 +13,15 @@ interface ScheduleItem {
   percent?: string | number;
   amount?: string;
   amountMinor?: string | number;
-  dueRule?: { kind?: string; days?: number } | null;
+  dueRule?: { kind?: string; days?: number; months?: number; date?: string } | null;
 }
+
+const RULE_KEYS = {
+  days_after_invoice: 'contract.rule.days_after_invoice',
+  month_end_plus: 'contract.rule.month_end_plus',
+  fixed_date: 'contract.rule.fixed_date',
+  months_after_invoice: 'contract.rule.months_after_invoice',
+} as const;
 
 /** One payment-schedule term as text, e.g. "预付款 · 比例 30% · 开票后 30 天". */
 function describeTerm(item: ScheduleItem, currency: string, t: I18n['t']): string {
@@ -28,10 +35,10 @@ function describeTerm(item: ScheduleItem, currency: string, t: I18n['t']): strin
     parts.push(formatMoney(fromMinor(BigInt(String(item.amountMinor)), currency), currency));
   }
   const rule = item.dueRule;
-  if (rule?.kind === 'days_after_invoice' && typeof rule.days === 'number') {
-    parts.push(t('contract.daysAfterInvoice', { days: rule.days }));
-  } else if (rule?.kind) {
-    parts.push(`${rule.kind}${typeof rule.days === 'number' ? ` ${rule.days}` : ''}`);
+  if (rule?.kind) {
+    const key = RULE_KEYS[rule.kind as keyof typeof RULE_KEYS] as MessageKey | undefined;
+    const vars = { days: rule.days ?? '', months: rule.months ?? '', date: rule.date ?? '' };
+    parts.push(key ? t(key, vars) : rule.kind);
   }
   return parts.join(' · ');
 }
@@ -58,6 +65,7 @@ export default function ContractDetailPage() {
   if (error && !c) return <ErrorResult error={error} onRetry={reload} />;
   if (!c) return loading ? <Loading /> : null;
 
+  const side = c.side ?? 'AR';
   const versions = Array.isArray(c.versions) ? [...c.versions].sort((a, b) => b.version - a.version) : [];
   const current = versions.find((v) => v.version === c.currentVersion);
 
@@ -67,12 +75,12 @@ export default function ContractDetailPage() {
     {
       key: 'side',
       label: t('field.side'),
-      children: <Tag color={c.side === 'AR' ? 'blue' : 'volcano'}>{t(c.side === 'AR' ? 'side.AR' : 'side.AP')}</Tag>,
+      children: <Tag color={side === 'AR' ? 'blue' : 'volcano'}>{t(side === 'AR' ? 'side.AR' : 'side.AP')}</Tag>,
     },
     {
       key: 'party',
       label: t('field.party'),
-      children: <Link to={partyPath(c.side, c.partyId)}>{c.partyName || c.partyCode || c.partyId}</Link>,
+      children: <Link to={partyPath(side, c.partyId)}>{c.partyName || c.partyCode || c.partyId}</Link>,
     },
     { key: 'currency', label: t('common.currency'), children: c.currency },
     { key: 'currentVersion', label: t('field.currentVersion'), children: `v${c.currentVersion}` },
@@ -122,6 +130,13 @@ export default function ContractDetailPage() {
               dataIndex: 'schedule',
               title: t('field.schedule'),
               render: (v: unknown, r) => <Schedule schedule={v} currency={r.currency ?? c.currency} />,
+            },
+            {
+              key: 'invoiceCount',
+              dataIndex: 'invoiceCount',
+              title: t('field.invoiceCount'),
+              align: 'right',
+              render: (v: number | undefined) => orDash(v),
             },
             { key: 'note', dataIndex: 'note', title: t('field.note'), render: orDash },
           ]}

@@ -96,7 +96,7 @@ export default function HomePage() {
               </Card>
             </Col>
             <Col xs={24} lg={10}>
-              <Card title={t('dash.aging')} loading={loading && !data}>
+              <Card title={t('dash.agingDetail')} loading={loading && !data}>
                 <Table<AgingBucket>
                   size="small"
                   rowKey="key"

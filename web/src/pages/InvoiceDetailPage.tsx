@@ -1,5 +1,5 @@
 import { ReloadOutlined } from '@ant-design/icons';
-import { Button, Card, Descriptions, type DescriptionsProps, Table, Tag, Typography } from 'antd';
+import { Button, Card, Descriptions, type DescriptionsProps, Flex, Table, Tag, Typography } from 'antd';
 import { Link, useParams } from 'react-router-dom';
 import type { Allocation, Installment, InvoiceDetail, InvoiceLine, Side } from '../api';
 import { ErrorResult, KindTag, Loading, Money, PageTitle, StatusTag } from '../components/common';
@@ -94,7 +94,25 @@ export default function InvoiceDetailPage({ side }: { side: Side }) {
       key: 'orig',
       label: t('field.originalInvoice'),
       children: (
-        <Link to={`${invoiceBase(docSide)}/${inv.originalInvoiceId}`}>{inv.originalInvoiceNumber || inv.originalInvoiceId}</Link>
+        <Link to={`${invoiceBase(docSide)}/${inv.originalInvoiceId}`}>{inv.originalInvoiceNumber || t('common.view')}</Link>
+      ),
+    });
+  }
+  const creditNotes = Array.isArray(inv.creditNotes) ? inv.creditNotes : [];
+  if (creditNotes.length > 0) {
+    items.push({
+      key: 'creditNotes',
+      label: t('field.creditNotes'),
+      span: 'filled',
+      children: (
+        <Flex gap={8} wrap>
+          {creditNotes.map((n) => (
+            <span key={n.id}>
+              <Link to={`${invoiceBase(docSide)}/${n.id}`}>{n.number}</Link> <Money value={n.total} currency={inv.currency} /> (
+              {fmtDate(n.issueDate)})
+            </span>
+          ))}
+        </Flex>
       ),
     });
   }
@@ -112,17 +130,22 @@ export default function InvoiceDetailPage({ side }: { side: Side }) {
     if (a.sourceKind === 'credit_note') {
       return (
         <>
-          <Tag color="red">{td('kind', 'credit_note')}</Tag>
-          {a.invoiceNumber && a.invoiceId !== inv.id ? (
-            <Link to={`${invoiceBase(docSide)}/${a.invoiceId}`}>{a.invoiceNumber}</Link>
-          ) : null}
+          <Tag color="red">{docSide === 'AP' ? t('kind.bill_credit_note') : t('kind.credit_note')}</Tag>
+          {a.sourceId ? <Link to={`${invoiceBase(docSide)}/${a.sourceId}`}>{a.sourceNumber || a.sourceId}</Link> : null}
         </>
       );
     }
-    if (a.receiptId) {
-      return <Link to={`${receiptBase(docSide)}/${a.receiptId}`}>{a.receiptNumber || a.receiptId}</Link>;
+    const receiptId = a.sourceId ?? a.receiptId;
+    const receiptNumber = a.sourceNumber ?? a.receiptNumber;
+    if (receiptId) {
+      return (
+        <>
+          <Tag color="green">{t(docSide === 'AR' ? 'kind.receipt' : 'kind.payment')}</Tag>
+          <Link to={`${receiptBase(docSide)}/${receiptId}`}>{receiptNumber || receiptId}</Link>
+        </>
+      );
     }
-    return orDash(a.receiptNumber);
+    return orDash(receiptNumber);
   };
 
   return (
@@ -237,6 +260,7 @@ export default function InvoiceDetailPage({ side }: { side: Side }) {
                 <>
                   <Money value={v} currency={a.currency ?? inv.currency} />{' '}
                   {(signOf(v) < 0 || a.reversesAllocationId) && <Tag color="orange">{t('receipt.reversal')}</Tag>}
+                  {a.reversed && <Tag>{t('receipt.reversed')}</Tag>}
                 </>
               ),
             },

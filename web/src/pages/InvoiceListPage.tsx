@@ -1,4 +1,4 @@
-import { Col, Input, Row, Select } from 'antd';
+import { Checkbox, Col, Input, Row, Select } from 'antd';
 import { useEffect, useState } from 'react';
 import type { Side } from '../api';
 import { PageTitle } from '../components/common';
@@ -6,7 +6,7 @@ import { InvoiceTable } from '../components/DocTables';
 import { useUrlListState } from '../hooks';
 import { useI18n } from '../i18n';
 
-const FILTER_KEYS = ['q', 'status'] as const;
+const FILTER_KEYS = ['q', 'status', 'openOnly'] as const;
 export const INVOICE_STATUSES = ['open', 'partially_paid', 'paid', 'overdue', 'disputed', 'written_off'] as const;
 
 export default function InvoiceListPage({ side }: { side: Side }) {
@@ -19,7 +19,7 @@ export default function InvoiceListPage({ side }: { side: Side }) {
   return (
     <>
       <PageTitle title={t(side === 'AR' ? 'nav.invoices' : 'nav.bills')} />
-      <Row gutter={[8, 8]} className="toolbar">
+      <Row gutter={[8, 8]} className="toolbar" align="middle">
         <Col xs={24} sm={12} md={8} lg={6}>
           <Input.Search
             allowClear
@@ -42,6 +42,15 @@ export default function InvoiceListPage({ side }: { side: Side }) {
             options={INVOICE_STATUSES.map((s) => ({ value: s, label: td('status', s) }))}
             data-testid="invoice-status-filter"
           />
+        </Col>
+        <Col xs={24} sm={12} md={8} lg={5}>
+          <Checkbox
+            checked={list.filter('openOnly') === 'true'}
+            onChange={(e) => list.update({ openOnly: e.target.checked ? 'true' : undefined, page: 1 })}
+            data-testid="invoice-open-only"
+          >
+            {t('invoices.openOnly')}
+          </Checkbox>
         </Col>
       </Row>
       <InvoiceTable side={side} list={list} />

@@ -14,7 +14,7 @@ interface LoginForm {
 
 /** Only same-app paths are accepted as a post-login destination. */
 function safeNext(next: string | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/login')) return '/';
+  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/login')) return '/';
   return next;
 }
 

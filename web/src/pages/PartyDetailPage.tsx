@@ -1,5 +1,5 @@
 import { ReloadOutlined } from '@ant-design/icons';
-import { Button, Card, Descriptions, type DescriptionsProps, Table, Tabs, Tag, Typography } from 'antd';
+import { Button, Card, Descriptions, type DescriptionsProps, Flex, Table, Tabs, Tag, Typography } from 'antd';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { LedgerEntry, PartyDetail, Side } from '../api';
 import { ErrorResult, Loading, Money, PageTitle } from '../components/common';
@@ -7,6 +7,7 @@ import { InvoiceTable, invoiceBase, ReceiptTable, receiptBase } from '../compone
 import { fmtDate, orDash } from '../format';
 import { useApi, useLocalListState } from '../hooks';
 import { useI18n } from '../i18n';
+import { signOf } from '../money';
 import { type PartyKind, partyBase } from './PartyListPage';
 
 const NO_FILTERS: readonly string[] = [];
@@ -17,8 +18,14 @@ function Ledger({ kind, id, side }: { kind: PartyKind; id: string; side: Side })
   const { data, loading } = useApi<{ items: LedgerEntry[] } | LedgerEntry[]>(`/api${partyBase(kind)}/${id}/ledger`);
   const items = Array.isArray(data) ? data : (data?.items ?? []);
 
-  const hrefOf = (e: LedgerEntry) =>
-    e.type === 'receipt' || e.type === 'payment' ? `${receiptBase(side)}/${e.id}` : `${invoiceBase(side)}/${e.id}`;
+  /** Adjustments point at an allocation, not a document: they have no page of their own. */
+  const hrefOf = (e: LedgerEntry): string | null => {
+    if (e.type === 'receipt' || e.type === 'payment') return `${receiptBase(side)}/${e.id}`;
+    if (e.type === 'invoice' || e.type === 'credit_note') return `${invoiceBase(side)}/${e.id}`;
+    return null;
+  };
+  const amountCell = (v: string | null, e: LedgerEntry) =>
+    v && signOf(v) !== 0 ? <Money value={v} currency={e.currency} /> : '';
 
   const typeLabel = (type: string) => {
     if (type === 'receipt' && side === 'AP') return t('kind.payment');
@@ -35,7 +42,12 @@ function Ledger({ kind, id, side }: { kind: PartyKind; id: string; side: Side })
       loading={loading}
       dataSource={items}
       scroll={{ x: 'max-content' }}
-      onRow={(e) => ({ onClick: () => navigate(hrefOf(e)) })}
+      onRow={(e) => ({
+        onClick: () => {
+          const href = hrefOf(e);
+          if (href) navigate(href);
+        },
+      })}
       pagination={{ defaultPageSize: 50, showSizeChanger: true, hideOnSinglePage: true }}
       data-testid="party-ledger"
       columns={[
@@ -45,32 +57,39 @@ function Ledger({ kind, id, side }: { kind: PartyKind; id: string; side: Side })
           dataIndex: 'type',
           title: t('field.type'),
           render: (v: string) => (
-            <Tag color={v === 'credit_note' ? 'red' : v === 'receipt' ? 'green' : 'blue'}>{typeLabel(v)}</Tag>
+            <Tag color={v === 'credit_note' ? 'red' : v === 'receipt' ? 'green' : v === 'adjustment' ? 'orange' : 'blue'}>
+              {typeLabel(v)}
+            </Tag>
           ),
         },
         {
           key: 'number',
           dataIndex: 'number',
           title: t('field.number'),
-          render: (v: string, e) => (
-            <Link to={hrefOf(e)} onClick={(ev) => ev.stopPropagation()}>
-              {v}
-            </Link>
-          ),
+          render: (v: string, e) => {
+            const href = hrefOf(e);
+            return href ? (
+              <Link to={href} onClick={(ev) => ev.stopPropagation()}>
+                {v}
+              </Link>
+            ) : (
+              v
+            );
+          },
         },
         {
           key: 'debit',
           dataIndex: 'debit',
           title: t('field.debit'),
           align: 'right',
-          render: (v: string | null, e) => (v ? <Money value={v} currency={e.currency} /> : ''),
+          render: amountCell,
         },
         {
           key: 'credit',
           dataIndex: 'credit',
           title: t('field.credit'),
           align: 'right',
-          render: (v: string | null, e) => (v ? <Money value={v} currency={e.currency} /> : ''),
+          render: amountCell,
         },
         {
           key: 'balance',
@@ -121,7 +140,7 @@ export default function PartyDetailPage({ kind }: { kind: PartyKind }) {
     {
       key: 'creditLimit',
       label: t('field.creditLimit'),
-      children: p.creditLimit ? <Money value={p.creditLimit} currency={p.currency} /> : '—',
+      children: p.creditLimit ? <Money value={p.creditLimit} currency={p.creditCurrency ?? p.currency} /> : '—',
     },
     {
       key: 'open',
@@ -141,6 +160,27 @@ export default function PartyDetailPage({ kind }: { kind: PartyKind }) {
       children: <Money value={p.unapplied} currency={p.currency} testId={`${kind}-unapplied`} />,
     },
   ];
+  if (p.shortName) items.push({ key: 'shortName', label: t('field.shortName'), children: p.shortName });
+  if (p.contactEmail) items.push({ key: 'contactEmail', label: t('field.contactEmail'), children: p.contactEmail });
+  const balances = Array.isArray(p.balances) ? p.balances : [];
+  if (balances.length > 1) {
+    items.push({
+      key: 'balances',
+      label: t('field.balancesByCurrency'),
+      span: 'filled',
+      children: (
+        <Flex vertical gap={2}>
+          {balances.map((b) => (
+            <span key={b.currency}>
+              {b.currency}: {t('field.openBalance')} <Money value={b.open} currency={b.currency} /> · {t('field.overdue')}{' '}
+              <Money value={b.overdue} currency={b.currency} danger /> · {t('field.unapplied')}{' '}
+              <Money value={b.unapplied} currency={b.currency} />
+            </span>
+          ))}
+        </Flex>
+      ),
+    });
+  }
   if (p.parentId) {
     items.push({
       key: 'parent',

@@ -63,7 +63,14 @@ export default function PartyListPage({ kind }: { kind: PartyKind }) {
         sortOrder: sortOrderOf(list, 'region'),
         render: orDash,
       },
-      { key: 'industry', dataIndex: 'industry', title: t('field.industry'), render: orDash },
+      {
+        key: 'industry',
+        dataIndex: 'industry',
+        title: t('field.industry'),
+        sorter: true,
+        sortOrder: sortOrderOf(list, 'industry'),
+        render: orDash,
+      },
       { key: 'ownerName', dataIndex: 'ownerName', title: t('field.owner'), render: orDash },
       {
         key: 'open',
@@ -119,7 +126,7 @@ export default function PartyListPage({ kind }: { kind: PartyKind }) {
               setRegion(v ?? '');
               if (!v) list.update({ region: undefined, page: 1 });
             }}
-            onSelect={(v: string) => list.update({ region: v, page: 1 })}
+            onSelect={(v: string | undefined) => list.update({ region: v, page: 1 })}
             onBlur={() => {
               if (region.trim() !== regionFilter) list.update({ region: region.trim(), page: 1 });
             }}

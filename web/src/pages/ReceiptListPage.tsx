@@ -1,4 +1,4 @@
-import { Col, Input, Row } from 'antd';
+import { Checkbox, Col, Input, Row } from 'antd';
 import { useEffect, useState } from 'react';
 import type { Side } from '../api';
 import { PageTitle } from '../components/common';
@@ -6,7 +6,7 @@ import { ReceiptTable } from '../components/DocTables';
 import { useUrlListState } from '../hooks';
 import { useI18n } from '../i18n';
 
-const FILTER_KEYS = ['q'] as const;
+const FILTER_KEYS = ['q', 'unappliedOnly'] as const;
 
 export default function ReceiptListPage({ side }: { side: Side }) {
   const { t } = useI18n();
@@ -18,7 +18,7 @@ export default function ReceiptListPage({ side }: { side: Side }) {
   return (
     <>
       <PageTitle title={t(side === 'AR' ? 'nav.receipts' : 'nav.payments')} />
-      <Row gutter={[8, 8]} className="toolbar">
+      <Row gutter={[8, 8]} className="toolbar" align="middle">
         <Col xs={24} sm={12} md={8} lg={6}>
           <Input.Search
             allowClear
@@ -29,6 +29,15 @@ export default function ReceiptListPage({ side }: { side: Side }) {
             onSearch={(v) => list.update({ q: v.trim(), page: 1 })}
             data-testid="receipt-search"
           />
+        </Col>
+        <Col xs={24} sm={12} md={8}>
+          <Checkbox
+            checked={list.filter('unappliedOnly') === 'true'}
+            onChange={(e) => list.update({ unappliedOnly: e.target.checked ? 'true' : undefined, page: 1 })}
+            data-testid="receipt-unapplied-only"
+          >
+            {t('receipts.unappliedOnly')}
+          </Checkbox>
         </Col>
       </Row>
       <ReceiptTable side={side} list={list} />
