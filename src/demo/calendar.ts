@@ -35,21 +35,52 @@ export function weekday(day: Day): number {
   return (((day + 4) % 7) + 7) % 7;
 }
 
+/** Spring Festival holidays (春节), first and last day, for the years the demo usually spans. */
+const SPRING_FESTIVAL: Readonly<Record<number, readonly [number, number, number, number]>> = {
+  2023: [1, 21, 1, 27],
+  2024: [2, 10, 2, 17],
+  2025: [1, 28, 2, 4],
+  2026: [2, 15, 2, 23],
+  2027: [2, 6, 2, 12],
+  2028: [1, 26, 2, 1],
+};
+
+/**
+ * Chinese public holidays, approximately: New Year's Day, the Spring Festival week (known years),
+ * Labour Day (1–5 May) and National Day (1–7 October). Make-up working weekends are ignored.
+ */
+export function isHoliday(day: Day): boolean {
+  const { y, m, d } = ymd(day);
+  if (m === 1 && d === 1) return true;
+  if (m === 5 && d <= 5) return true;
+  if (m === 10 && d <= 7) return true;
+  const sf = SPRING_FESTIVAL[y];
+  if (sf) {
+    const from = dayOf(y, sf[0], sf[1]);
+    const to = dayOf(y, sf[2], sf[3]);
+    if (day >= from && day <= to) return true;
+  }
+  return false;
+}
+
+/** Monday to Friday and not a public holiday. */
 export function isBusinessDay(day: Day): boolean {
   const w = weekday(day);
-  return w !== 0 && w !== 6;
+  return w !== 0 && w !== 6 && !isHoliday(day);
 }
 
-/** The day itself when it is a weekday, else the following Monday. */
+/** The day itself when it is a business day, else the next one. */
 export function nextBusinessDay(day: Day): Day {
-  const w = weekday(day);
-  return w === 6 ? day + 2 : w === 0 ? day + 1 : day;
+  let d = day;
+  while (!isBusinessDay(d)) d++;
+  return d;
 }
 
-/** The day itself when it is a weekday, else the preceding Friday. */
+/** The day itself when it is a business day, else the previous one. */
 export function prevBusinessDay(day: Day): Day {
-  const w = weekday(day);
-  return w === 6 ? day - 1 : w === 0 ? day - 2 : day;
+  let d = day;
+  while (!isBusinessDay(d)) d--;
+  return d;
 }
 
 export function daysInMonth(year: number, month: number): number {

@@ -109,8 +109,6 @@ export interface Industry {
   draftShare: number;
 }
 
-const FLAT = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1] as const;
-
 export const CUSTOMER_INDUSTRIES: readonly Industry[] = [
   { name: '制造业', weight: 24, draftShare: 0.25, season: [1.05, 0.6, 1.05, 1, 1, 1.05, 0.95, 0.95, 1.05, 0.9, 1.1, 1.25], words: [['机械制造', 'mach'], ['精密机械', 'precision'], ['电子科技', 'tech'], ['新材料', 'material'], ['电气设备', 'electric'], ['模具', 'mould'], ['五金制品', 'hardware'], ['智能装备', 'equip']] },
   { name: '批发零售', weight: 14, draftShare: 0.05, season: [1.25, 0.7, 0.95, 0.95, 1, 1.1, 0.9, 0.9, 1, 1.05, 1.4, 1.2], words: [['商贸', 'trade'], ['贸易', 'trading'], ['百货', 'store'], ['商业连锁', 'retail'], ['电子商务', 'ecom']] },
@@ -228,5 +226,3 @@ export function makeUscc(rng: Rng, division: string, prefix = '91'): string {
   const first17 = prefix + division + org;
   return first17 + usccCheckChar(first17);
 }
-
-export const FIXED_SEASON = FLAT;

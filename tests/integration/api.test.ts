@@ -211,6 +211,19 @@ describe.each(databases)('HTTP API on $name', (database) => {
     expect(outside.status).toBe(404);
   });
 
+  it('marks an invoice disputed while a dispute is open, as of any date', async () => {
+    const opened = await call(adminCookie, 'POST', `/api/invoices/${ids.southInv}/disputes`, { reason: '客户称货物破损', openedOn: '2026-03-10' });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    expect((await call(adminCookie, 'GET', `/api/invoices/${ids.southInv}?asOf=2026-03-15`)).body.status).toBe('disputed');
+    expect((await call(adminCookie, 'GET', `/api/invoices/${ids.southInv}?asOf=2026-03-01`)).body.status).toBe('overdue');
+    const again = await call(adminCookie, 'POST', `/api/invoices/${ids.southInv}/disputes`, { reason: 'twice' });
+    expect(again.status).toBe(409);
+    const resolved = await call(adminCookie, 'POST', `/api/invoices/${ids.southInv}/disputes/resolve`, { resolvedOn: '2026-04-01' });
+    expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
+    expect((await call(adminCookie, 'GET', `/api/invoices/${ids.southInv}?asOf=2026-03-15`)).body.status).toBe('disputed');
+    expect((await call(adminCookie, 'GET', `/api/invoices/${ids.southInv}?asOf=2026-04-02`)).body.status).toBe('overdue');
+  });
+
   it('serves the OpenAPI document and records every write in the audit log', async () => {
     const docs = await app.inject({ method: 'GET', url: '/docs/json' });
     expect(docs.statusCode).toBe(200);
@@ -218,6 +231,6 @@ describe.each(databases)('HTTP API on $name', (database) => {
     expect(paths).toEqual(expect.arrayContaining(['/api/invoices', '/api/allocations', '/api/receipts/{id}/candidates', '/api/export/{kind}']));
     const audit = await call(adminCookie, 'GET', '/api/audit?pageSize=200');
     const actions = new Set((audit.body.items ?? []).map((a) => a.action));
-    for (const a of ['party.create', 'invoice.post', 'receipt.post', 'allocation.create', 'user.create']) expect(actions.has(a)).toBe(true);
+    for (const a of ['party.create', 'invoice.post', 'receipt.post', 'allocation.create', 'user.create', 'dispute.open', 'dispute.resolve']) expect(actions.has(a)).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import { forbidden } from '../../services/errors';
 import { addContractVersion, createContract, getContract, listContracts } from '../../services/ledger/contracts';
 import { addAdjustment, allocateReceipt, reverseAllocation } from '../../services/ledger/allocations';
 import { createCreditNote, createInvoice } from '../../services/ledger/invoices';
+import { openDispute, resolveDispute } from '../../services/ledger/disputes';
 import { createParty } from '../../services/ledger/parties';
 import {
   allocationCandidates,
@@ -252,6 +253,31 @@ export function registerLedgerRoutes(app: ZApp, db: Database): void {
       },
     },
     (req, reply) => write(db, req, reply, 201, (tx, actor) => createCreditNote(tx, actor, req.body).then((r) => ({ ...r, totalMinor: undefined }))),
+  );
+
+  app.post(
+    '/api/invoices/:id/disputes',
+    {
+      schema: {
+        tags: ['invoices'],
+        summary: 'Open a dispute (争议) on an invoice',
+        params: idParams,
+        body: z.object({ reason: z.string().min(1).max(1000), openedOn: isoDate.optional() }),
+      },
+    },
+    (req, reply) => write(db, req, reply, 201, (tx, actor) => openDispute(tx, actor, req.params.id, req.body)),
+  );
+  app.post(
+    '/api/invoices/:id/disputes/resolve',
+    {
+      schema: {
+        tags: ['invoices'],
+        summary: "Resolve the invoice's open dispute",
+        params: idParams,
+        body: z.object({ resolvedOn: isoDate.optional() }).optional(),
+      },
+    },
+    (req, reply) => write(db, req, reply, 200, (tx, actor) => resolveDispute(tx, actor, req.params.id, req.body ?? {})),
   );
 
   // ---- receipts ---------------------------------------------------------------------------
