@@ -16,6 +16,7 @@ import { migrate } from '../../src/db/migrate';
 import { type Actor, withActor } from '../../src/services/actor';
 import { createUser, actorForUsername } from '../../src/services/auth/users';
 import { AppError, fromDatabaseError } from '../../src/services/errors';
+import { toJson } from '../../src/services/json';
 import {
   type AdjustmentInput,
   type AllocateInput,
@@ -223,6 +224,57 @@ export async function dbRejection(
     return err as Error & { code?: string; constraint?: string; hint?: string };
   }
   throw new Error('expected the database to reject the statement, but it succeeded');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ledger checks
+// ---------------------------------------------------------------------------------------------
+
+const VIOLATIONS_SQL = `
+WITH inst AS (
+  SELECT n.id, n.amount_minor, n.allocated_minor,
+         coalesce((SELECT sum(a.amount_minor) FROM allocations a WHERE a.target_installment_id = n.id), 0)
+       + coalesce((SELECT sum(a.source_amount_minor) FROM allocations a WHERE a.source_installment_id = n.id), 0) AS derived
+    FROM installments n
+), rcpt AS (
+  SELECT r.id, r.amount_minor, r.allocated_minor,
+         coalesce((SELECT sum(a.source_amount_minor) FROM allocations a WHERE a.source_receipt_id = r.id), 0) AS derived
+    FROM receipts r
+), subledger AS (
+  SELECT i.entity_id, i.side, i.currency, sum(n.amount_minor - n.allocated_minor) AS open_minor
+    FROM installments n JOIN invoices i ON i.id = n.invoice_id
+   WHERE i.kind = 'invoice' GROUP BY 1, 2, 3
+)
+SELECT 'installment ' || id || ': amount ' || amount_minor || ', allocated ' || allocated_minor || ', from allocations ' || derived AS v
+  FROM inst WHERE allocated_minor < 0 OR allocated_minor > amount_minor OR allocated_minor <> derived
+UNION ALL
+SELECT 'receipt ' || id || ': amount ' || amount_minor || ', allocated ' || allocated_minor || ', from allocations ' || derived
+  FROM rcpt WHERE allocated_minor < 0 OR allocated_minor > amount_minor OR allocated_minor <> derived
+UNION ALL
+SELECT 'control total ' || side || '/' || currency || ': ' || coalesce(c.open_minor, 0) || ' vs subledger ' || coalesce(s.open_minor, 0)
+  FROM control_totals c FULL JOIN subledger s USING (entity_id, side, currency)
+ WHERE coalesce(c.open_minor, 0) <> coalesce(s.open_minor, 0)`;
+
+/**
+ * The ledger invariants as one query; returns a description of every violation (none = sound):
+ * installment and receipt caches within bounds and equal to their allocations, and the control
+ * totals equal to the open invoice installments per entity/side/currency.
+ */
+export async function ledgerViolations(db: Queryable): Promise<string[]> {
+  return (await db.query<{ v: string }>(VIOLATIONS_SQL)).map((r) => r.v);
+}
+
+/** Counts and sums that any accepted write changes and a rejected one must not. */
+export async function ledgerSnapshot(db: Queryable): Promise<string> {
+  const [row] = await db.query(`SELECT
+      (SELECT count(*) FROM invoices) AS invoices, (SELECT count(*) FROM installments) AS installments,
+      (SELECT count(*) FROM receipts) AS receipts, (SELECT count(*) FROM allocations) AS allocations,
+      (SELECT count(*) FROM audit_log) AS audit_rows,
+      (SELECT coalesce(sum(allocated_minor), 0) FROM installments) AS installments_allocated,
+      (SELECT coalesce(sum(allocated_minor), 0) FROM receipts) AS receipts_allocated,
+      (SELECT coalesce(sum(amount_minor), 0) FROM allocations) AS allocations_sum,
+      (SELECT coalesce(sum(open_minor), 0) FROM control_totals) AS control_open`);
+  return toJson(row);
 }
 
 // ---------------------------------------------------------------------------------------------

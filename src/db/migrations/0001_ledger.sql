@@ -133,7 +133,7 @@ CREATE TABLE contract_versions (
   contract_id   uuid NOT NULL REFERENCES contracts(id),
   version       integer NOT NULL CHECK (version >= 1),
   total_minor   bigint NOT NULL CHECK (total_minor > 0),
-  -- [{ "name": "预付款", "percent": "30" | "amountMinor": "…", "dueRule": { "kind": "days_after_invoice", "days": 30 } }]
+  -- [{ "name": "预付款", "percent": "30" | "amount": "<minor units>", "dueRule": { "kind": "days_after_invoice", "days": 30 } }]
   schedule      jsonb NOT NULL,
   valid_from    date NOT NULL,
   note          text,
@@ -325,7 +325,8 @@ BEGIN
   END IF;
   IF (to_jsonb(NEW) - allowed) IS DISTINCT FROM (to_jsonb(OLD) - allowed) THEN
     -- A receipt of unknown payer may be assigned to a party once (收款认领); nothing else changes.
-    IF TG_TABLE_NAME = 'receipts' AND OLD.party_id IS NULL AND NEW.party_id IS NOT NULL
+    -- (read through jsonb: PL/pgSQL does not short-circuit, and other tables have no party_id)
+    IF TG_TABLE_NAME = 'receipts' AND to_jsonb(OLD)->>'party_id' IS NULL AND to_jsonb(NEW)->>'party_id' IS NOT NULL
        AND (to_jsonb(NEW) - allowed - 'party_id') = (to_jsonb(OLD) - allowed - 'party_id') THEN
       RETURN NEW;
     END IF;

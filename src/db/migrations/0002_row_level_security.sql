@@ -86,10 +86,13 @@ CREATE POLICY receipts_scope ON receipts TO shoufu_app
   );
 
 ALTER TABLE allocations ENABLE ROW LEVEL SECURITY;
+-- Both ends must be visible: the target installment and the source receipt or credit note.
 CREATE POLICY allocations_scope ON allocations TO shoufu_app
   USING (
     app_in_scope('app.scope_entities', entity_id::text)
     AND EXISTS (SELECT 1 FROM installments n WHERE n.id = target_installment_id)
+    AND (source_receipt_id IS NULL OR EXISTS (SELECT 1 FROM receipts r WHERE r.id = source_receipt_id))
+    AND (source_installment_id IS NULL OR EXISTS (SELECT 1 FROM installments c WHERE c.id = source_installment_id))
   );
 
 ALTER TABLE control_totals ENABLE ROW LEVEL SECURITY;

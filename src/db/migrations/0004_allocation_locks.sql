@@ -16,3 +16,18 @@ GRANT EXECUTE ON FUNCTION lock_for_allocation(uuid[], uuid[]) TO shoufu_app;
 CREATE SEQUENCE receipt_number_seq;
 CREATE SEQUENCE invoice_number_seq;
 GRANT USAGE ON SEQUENCE receipt_number_seq, invoice_number_seq TO shoufu_app;
+
+-- Document numbers are unique per entity and side whatever the caller's data scope; this answers
+-- "is the number taken?" without showing the document (a scoped user must not collide blindly).
+CREATE FUNCTION document_number_taken(p_table text, p_entity uuid, p_side char(2), p_number text) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
+BEGIN
+  IF p_table = 'invoices' THEN
+    RETURN EXISTS (SELECT 1 FROM invoices WHERE entity_id = p_entity AND side = p_side AND number = p_number);
+  ELSIF p_table = 'receipts' THEN
+    RETURN EXISTS (SELECT 1 FROM receipts WHERE entity_id = p_entity AND side = p_side AND number = p_number);
+  END IF;
+  RAISE EXCEPTION 'unknown document table %', p_table;
+END $$;
+REVOKE ALL ON FUNCTION document_number_taken(text, uuid, char, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION document_number_taken(text, uuid, char, text) TO shoufu_app;

@@ -39,3 +39,22 @@ export async function resolveEntity(tx: Queryable, code: string | undefined): Pr
 }
 
 export const amountOut = (minor: bigint, currency: string) => formatAmount(minor, currency);
+
+/**
+ * The next free system-assigned number: PREFIX + YY + '-' + 6 digits from a sequence, skipping
+ * numbers already taken by imported or hand-numbered documents.
+ */
+export async function nextDocumentNumber(
+  tx: Queryable,
+  sequence: 'invoice_number_seq' | 'receipt_number_seq',
+  prefix: string,
+  date: string,
+  taken: (number: string) => Promise<boolean>,
+): Promise<string> {
+  for (let attempt = 0; attempt < 10_000; attempt++) {
+    const [n] = await tx.query<{ n: bigint }>(`SELECT nextval('${sequence}') AS n`);
+    const number = `${prefix}${date.slice(2, 4)}-${n!.n.toString().padStart(6, '0')}`;
+    if (!(await taken(number))) return number;
+  }
+  throw invalid('number_required', 'could not find a free document number; give one explicitly', 'number');
+}

@@ -16,7 +16,7 @@ import { convert, formatAmount, sum } from '../../domain/money';
 import { type Actor, createdBy, requireLedgerWriter } from '../actor';
 import { audit } from '../audit';
 import { invalid, notFound } from '../errors';
-import { currencyCode, isoDate, money, resolveEntity } from './input';
+import { currencyCode, isoDate, money, nextDocumentNumber, resolveEntity } from './input';
 import { findPartyId } from './parties';
 
 export interface InvoiceLineInput {
@@ -139,14 +139,11 @@ export async function createInvoice(tx: Queryable, actor: Actor, input: InvoiceI
     if (s.dueDate < issueDate) throw invalid('due_before_issue', 'a due date cannot be before the issue date', `installments.${i}.dueDate`);
   }
 
-  let number = input.number?.trim();
-  if (!number) {
-    const [n] = await tx.query<{ n: bigint }>("SELECT nextval('invoice_number_seq') AS n");
-    const prefix = kind === 'credit_note' ? 'CN' : side === 'AR' ? 'INV' : 'BILL';
-    number = `${prefix}${issueDate.slice(2, 4)}-${n!.n.toString().padStart(6, '0')}`;
-  }
-  const dup = await tx.query('SELECT 1 FROM invoices WHERE entity_id = $1 AND side = $2 AND number = $3', [entity.id, side, number]);
-  if (dup.length) throw invalid('duplicate_number', `document number ${number} already exists`, 'number');
+  // Numbers are unique per entity and side; RLS must not hide a clash, so ask as the owner.
+  const taken = async (n: string) => (await tx.query<{ taken: boolean }>('SELECT document_number_taken($1, $2, $3, $4) AS taken', ['invoices', entity.id, side, n]))[0]!.taken;
+  const prefix = kind === 'credit_note' ? 'CN' : side === 'AR' ? 'INV' : 'BILL';
+  const number = input.number?.trim() || (await nextDocumentNumber(tx, 'invoice_number_seq', prefix, issueDate, taken));
+  if (await taken(number)) throw invalid('duplicate_number', `document number ${number} already exists`, 'number');
 
   const [inv] = await tx.query<{ id: string }>(
     `INSERT INTO invoices (entity_id, side, kind, number, party_id, contract_version_id, order_ref, einvoice_number,
@@ -222,6 +219,10 @@ export async function createCreditNote(tx: Queryable, actor: Actor, input: Credi
   if (orig.kind !== 'invoice') throw invalid('original_not_invoice', 'a credit note must reference an invoice', 'originalInvoiceId');
   const issueDate = isoDate(input.issueDate, 'issueDate');
   if (issueDate < orig.issue_date) throw invalid('credit_before_invoice', 'a credit note cannot predate its invoice', 'issueDate');
+  // Lock the original's installments first: concurrent credit notes on one invoice then queue, and
+  // the "credits never exceed the invoice" check below sees the ones committed before it.
+  const origInstallments = await tx.query<{ id: string }>('SELECT id FROM installments WHERE invoice_id = $1', [orig.id]);
+  await tx.query('SELECT lock_for_allocation($1::uuid[], $2::uuid[])', [origInstallments.map((r) => r.id), []]);
   const created = await createInvoice(
     tx,
     actor,

@@ -6,7 +6,7 @@ import type { Queryable } from '../../db/database';
 import { CHINESE_BUCKETS } from '../../domain/aging';
 import { formatAmount } from '../../domain/money';
 import { notFound } from '../errors';
-import { invoiceBalancesCte, receiptBalancesCte } from './balances';
+import { installmentBalancesCte, invoiceBalancesCte, receiptBalancesCte } from './balances';
 import { getParty } from './parties';
 
 export interface Page {
@@ -545,7 +545,7 @@ export async function allocationCandidates(tx: Queryable, receiptId: string) {
 
 export async function dashboardSummary(tx: Queryable, asOf: string, currency = 'CNY') {
   const buckets = await tx.query<{ bucket: number; open_minor: bigint }>(
-    `WITH ${invoiceBalancesCte('$1')}
+    `WITH ${installmentBalancesCte('$1')}
      SELECT width_bucket(GREATEST($1::date - due_date, 0), ARRAY[1, 31, 61, 91, 181, 366, 731, 1096]) AS bucket,
             sum(amount_minor - allocated_minor)::bigint AS open_minor
        FROM inst_bal WHERE side = 'AR' AND kind = 'invoice' AND currency = $2 AND amount_minor <> allocated_minor
@@ -553,10 +553,10 @@ export async function dashboardSummary(tx: Queryable, asOf: string, currency = '
     [asOf, currency],
   );
   const [counts] = await tx.query<{ customers: bigint; overdue_customers: bigint }>(
-    `WITH ${invoiceBalancesCte('$1')}
+    `WITH ${installmentBalancesCte('$1')}
      SELECT (SELECT count(*) FROM parties WHERE is_customer) AS customers,
-            count(DISTINCT party_id) FILTER (WHERE overdue_minor > 0) AS overdue_customers
-       FROM inv_bal WHERE side = 'AR' AND kind = 'invoice' AND currency = $2`,
+            count(DISTINCT party_id) FILTER (WHERE due_date < $1::date AND amount_minor > allocated_minor) AS overdue_customers
+       FROM inst_bal WHERE side = 'AR' AND kind = 'invoice' AND currency = $2`,
     [asOf, currency],
   );
   const [unapplied] = await tx.query<{ unapplied_minor: bigint | null }>(

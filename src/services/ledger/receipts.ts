@@ -4,7 +4,7 @@ import { formatAmount } from '../../domain/money';
 import { type Actor, createdBy, requireLedgerWriter } from '../actor';
 import { audit } from '../audit';
 import { invalid } from '../errors';
-import { currencyCode, isoDate, money, resolveEntity } from './input';
+import { currencyCode, isoDate, money, nextDocumentNumber, resolveEntity } from './input';
 import { findPartyId } from './parties';
 
 export interface ReceiptInput {
@@ -44,13 +44,9 @@ export async function createReceipt(tx: Queryable, actor: Actor, input: ReceiptI
     ]);
     if (dup.length) throw invalid('duplicate_bank_reference', `bank reference ${bankReference} was already recorded`, 'bankReference');
   }
-  let number = input.number?.trim();
-  if (!number) {
-    const [n] = await tx.query<{ n: bigint }>("SELECT nextval('receipt_number_seq') AS n");
-    number = `${side === 'AR' ? 'RC' : 'PY'}${receiptDate.slice(2, 4)}-${n!.n.toString().padStart(6, '0')}`;
-  }
-  const dup = await tx.query('SELECT 1 FROM receipts WHERE entity_id = $1 AND side = $2 AND number = $3', [entity.id, side, number]);
-  if (dup.length) throw invalid('duplicate_number', `document number ${number} already exists`, 'number');
+  const taken = async (n: string) => (await tx.query<{ taken: boolean }>('SELECT document_number_taken($1, $2, $3, $4) AS taken', ['receipts', entity.id, side, n]))[0]!.taken;
+  const number = input.number?.trim() || (await nextDocumentNumber(tx, 'receipt_number_seq', side === 'AR' ? 'RC' : 'PY', receiptDate, taken));
+  if (await taken(number)) throw invalid('duplicate_number', `document number ${number} already exists`, 'number');
   const [row] = await tx.query<{ id: string }>(
     `INSERT INTO receipts (entity_id, side, number, party_id, receipt_date, currency, amount_minor, method, bank_account,
                            counterparty_name, counterparty_account, remittance, bank_reference, created_by)
