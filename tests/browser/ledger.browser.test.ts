@@ -69,7 +69,15 @@ describe.skipIf(!CHROMIUM)('browser: allocate a receipt in the web UI', () => {
     await page.waitForURL((u) => !u.pathname.startsWith('/login'));
     // Chinese by default.
     await expect.poll(() => page.locator('body').innerText()).toContain('应收');
+    // The home page shows the receivables total and the aging chart.
+    await expect.poll(() => page.getByTestId('dash-receivable').innerText()).toContain('3,390.00');
+    await page.getByTestId('aging-chart').locator('canvas').first().waitFor();
     await page.screenshot({ path: join(SHOTS, 'home-zh.png') });
+    // On a phone screen nothing is wider than the screen.
+    await page.setViewportSize({ width: 375, height: 812 });
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.screenshot({ path: join(SHOTS, 'home-phone.png') });
+    await page.setViewportSize({ width: 1366, height: 900 });
 
     // Switch to English and back; the choice persists across a reload.
     await page.getByTestId('lang-switch').click();
