@@ -75,7 +75,7 @@ describe.skipIf(!CHROMIUM)('browser: allocate a receipt in the web UI', () => {
     await page.screenshot({ path: join(SHOTS, 'home-zh.png') });
     // On a phone screen nothing is wider than the screen.
     await page.setViewportSize({ width: 375, height: 812 });
-    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await expect.poll(() => page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     await page.screenshot({ path: join(SHOTS, 'home-phone.png') });
     await page.setViewportSize({ width: 1366, height: 900 });
 
