@@ -74,6 +74,15 @@ async function benchReads(db: Database, label: string) {
   row(`[${label}] dashboard summary (aging buckets)`, dash, 'count+sum installments', bare);
   const past = await time(() => withActor(db, finance, (tx) => dashboardSummary(tx, '2025-06-30')), 3);
   row(`[${label}] dashboard summary as of 2025-06-30`, past, 'count+sum installments', bare);
+  // A salesperson limited to their own customers: row-level security does the filtering.
+  const [salesUser] = await db.query<{ username: string }>("SELECT username FROM users WHERE scope_own_customers ORDER BY username LIMIT 1");
+  const sales = salesUser ? await actorForUsername(db, salesUser.username) : null;
+  if (sales) {
+    const sList = await time(() => withActor(db, sales, (tx) => listInvoices(tx, { side: 'AR', asOf, status: 'overdue' }, { page: 1, pageSize: 50, sort: 'daysOverdue', order: 'desc' })), 3);
+    row(`[${label}] same list as a salesperson (RLS-scoped)`, sList, 'count+sum installments', bare);
+    const sDash = await time(() => withActor(db, sales, (tx) => dashboardSummary(tx, asOf)), 3);
+    row(`[${label}] dashboard as a salesperson (RLS-scoped)`, sDash, 'count+sum installments', bare);
+  }
 }
 
 async function run(db: Database, label: string) {

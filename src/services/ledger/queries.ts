@@ -544,26 +544,27 @@ export async function allocationCandidates(tx: Queryable, receiptId: string) {
 // ---------------------------------------------------------------------------------------------
 
 export async function dashboardSummary(tx: Queryable, asOf: string, currency = 'CNY') {
-  const buckets = await tx.query<{ bucket: number; open_minor: bigint }>(
-    `WITH ${installmentBalancesCte('$1')}
-     SELECT width_bucket(GREATEST($1::date - due_date, 0), ARRAY[1, 31, 61, 91, 181, 366, 731, 1096]) AS bucket,
-            sum(amount_minor - allocated_minor)::bigint AS open_minor
-       FROM inst_bal WHERE side = 'AR' AND kind = 'invoice' AND currency = $2 AND amount_minor <> allocated_minor
-      GROUP BY 1`,
+  // One pass over the ledger: open amount per aging bucket (row -1 carries the number of
+  // customers with anything overdue).
+  const buckets = await tx.query<{ bucket: number; open_minor: bigint; overdue_customers: bigint | null }>(
+    `WITH ${installmentBalancesCte('$1')},
+     aged AS (
+       SELECT width_bucket(GREATEST($1::date - due_date, 0), ARRAY[1, 31, 61, 91, 181, 366, 731, 1096]) AS bucket,
+              party_id, amount_minor - allocated_minor AS open_minor
+         FROM inst_bal WHERE side = 'AR' AND kind = 'invoice' AND currency = $2 AND amount_minor <> allocated_minor
+     )
+     SELECT bucket, sum(open_minor)::bigint AS open_minor, NULL::bigint AS overdue_customers FROM aged GROUP BY bucket
+     UNION ALL
+     SELECT -1, 0::bigint, count(DISTINCT party_id) FROM aged WHERE bucket > 0`,
     [asOf, currency],
   );
-  const [counts] = await tx.query<{ customers: bigint; overdue_customers: bigint }>(
-    `WITH ${installmentBalancesCte('$1')}
-     SELECT (SELECT count(*) FROM parties WHERE is_customer) AS customers,
-            count(DISTINCT party_id) FILTER (WHERE due_date < $1::date AND amount_minor > allocated_minor) AS overdue_customers
-       FROM inst_bal WHERE side = 'AR' AND kind = 'invoice' AND currency = $2`,
-    [asOf, currency],
-  );
+  const [counts] = await tx.query<{ customers: bigint }>('SELECT count(*) AS customers FROM parties WHERE is_customer');
   const [unapplied] = await tx.query<{ unapplied_minor: bigint | null }>(
     `WITH ${receiptBalancesCte('$1')} SELECT sum(unapplied_minor)::bigint AS unapplied_minor FROM rcpt_bal WHERE side = 'AR' AND currency = $2`,
     [asOf, currency],
   );
-  const amounts = new Map(buckets.map((b) => [b.bucket, b.open_minor]));
+  const amounts = new Map(buckets.filter((b) => b.bucket >= 0).map((b) => [b.bucket, b.open_minor]));
+  const overdueCustomers = buckets.find((b) => b.bucket === -1)?.overdue_customers ?? 0n;
   let receivable = 0n;
   let overdue = 0n;
   const aging = CHINESE_BUCKETS.map((b, i) => {
@@ -579,7 +580,7 @@ export async function dashboardSummary(tx: Queryable, asOf: string, currency = '
     overdue: fmt(overdue, currency),
     unapplied: fmt(unapplied?.unapplied_minor, currency),
     customerCount: Number(counts?.customers ?? 0n),
-    overdueCustomerCount: Number(counts?.overdue_customers ?? 0n),
+    overdueCustomerCount: Number(overdueCustomers),
     aging,
   };
 }
