@@ -19,6 +19,7 @@ import { createParty } from '../src/services/ledger/parties';
 import { dashboardSummary, listInvoices } from '../src/services/ledger/queries';
 import { createReceipt } from '../src/services/ledger/receipts';
 import { todayIso } from '../src/domain/dates';
+import { agingAsOf } from '../src/services/analytics/aging';
 
 const INVOICES = Number(process.env.SHOUFU_BENCH_INVOICES ?? 20000);
 
@@ -74,6 +75,11 @@ async function benchReads(db: Database, label: string) {
   row(`[${label}] dashboard summary (aging buckets)`, dash, 'count+sum installments', bare);
   const past = await time(() => withActor(db, finance, (tx) => dashboardSummary(tx, '2025-06-30')), 3);
   row(`[${label}] dashboard summary as of 2025-06-30`, past, 'count+sum installments', bare);
+  // Aging (账龄分析): every open installment as of the date, grouped and bucketed, as of today and a past date.
+  for (const [dim, date] of [['customer', asOf], ['region', asOf], ['customer', '2025-06-30'], ['region', '2025-06-30']] as const) {
+    const ms = await time(() => withActor(db, finance, (tx) => agingAsOf(tx, { asOf: date, side: 'AR', basis: 'due', buckets: 'chinese', by: [dim], currency: 'all' })), 3);
+    row(`[${label}] aging by ${dim} as of ${date === asOf ? 'today' : date}`, ms, 'count+sum installments', bare);
+  }
   // A salesperson limited to their own customers: row-level security does the filtering.
   const [salesUser] = await db.query<{ username: string }>("SELECT username FROM users WHERE scope_own_customers ORDER BY username LIMIT 1");
   const sales = salesUser ? await actorForUsername(db, salesUser.username) : null;

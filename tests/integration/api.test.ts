@@ -211,6 +211,23 @@ describe.each(databases)('HTTP API on $name', (database) => {
     expect(outside.status).toBe(404);
   });
 
+  it('shows a scoped user an invoice paid by a head office outside their scope as paid', async () => {
+    const parent = await call(adminCookie, 'POST', '/api/parties', { code: 'G001', name: '南方集团总部有限公司', region: '华南' });
+    const child = await call(adminCookie, 'POST', '/api/parties', { code: 'E002', name: '南方集团（杭州）有限公司', region: '华东', parentCode: 'G001' });
+    expect(child.status, JSON.stringify(child.body)).toBe(201);
+    const inv = await call(adminCookie, 'POST', '/api/invoices', { partyCode: 'E002', currency: 'CNY', issueDate: '2026-01-05', lines: [{ description: '货款', unitPrice: '700.00' }] });
+    const rc = await call(adminCookie, 'POST', '/api/receipts', { partyId: parent.body.id, currency: 'CNY', receiptDate: '2026-02-01', amount: '700.00' });
+    const cands = await call(adminCookie, 'GET', `/api/receipts/${rc.body.id}/candidates`);
+    const line = (cands.body.items as { invoiceId: string; installmentId: string }[]).find((c) => c.invoiceId === inv.body.id)!;
+    const alloc = await call(adminCookie, 'POST', '/api/allocations', { receiptId: rc.body.id, lines: [{ installmentId: line.installmentId, amount: '700.00' }] });
+    expect(alloc.status, JSON.stringify(alloc.body)).toBe(201);
+    const east = await loginCookie('east');
+    expect((await call(east, 'GET', `/api/receipts/${rc.body.id}`)).status).toBe(404);
+    const seen = await call(east, 'GET', `/api/invoices/${inv.body.id}`);
+    expect(seen.body.status).toBe('paid');
+    expect(seen.body.open).toBe('0.00');
+  });
+
   it('marks an invoice disputed while a dispute is open, as of any date', async () => {
     const opened = await call(adminCookie, 'POST', `/api/invoices/${ids.southInv}/disputes`, { reason: '客户称货物破损', openedOn: '2026-03-10' });
     expect(opened.status, JSON.stringify(opened.body)).toBe(201);

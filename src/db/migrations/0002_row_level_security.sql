@@ -96,9 +96,17 @@ CREATE POLICY receipts_scope ON receipts TO shoufu_app
   );
 
 ALTER TABLE allocations ENABLE ROW LEVEL SECURITY;
--- Both ends must be visible: the target installment and the source receipt or credit note.
-CREATE POLICY allocations_scope ON allocations TO shoufu_app
+-- Reading: an allocation counts wherever its invoice installment is visible, so an invoice paid by
+-- a head office outside the user's scope still shows as paid to them. Writing: both ends must be
+-- visible, or the SECURITY DEFINER trigger would update a receipt the user cannot see.
+CREATE POLICY allocations_read ON allocations FOR SELECT TO shoufu_app
   USING (
+    app_unrestricted() OR
+    app_in_scope('app.scope_entities', entity_id::text)
+    AND target_installment_id IN (SELECT id FROM installments)
+  );
+CREATE POLICY allocations_write ON allocations FOR INSERT TO shoufu_app
+  WITH CHECK (
     app_unrestricted() OR
     app_in_scope('app.scope_entities', entity_id::text)
     AND target_installment_id IN (SELECT id FROM installments)

@@ -16,7 +16,16 @@ const COLORS = ['#52c41a', '#faad14', '#fa8c16', '#f5222d', '#cf1322', '#a8071a'
 
 /** Aging buckets as a bar chart. Values go through Number() for drawing only; labels and the
  * tooltip show the exact decimal string. */
-export default function AgingChart({ aging, currency }: { aging: AgingBucket[]; currency: string }) {
+export default function AgingChart({
+  aging,
+  currency,
+  onBucketClick,
+}: {
+  aging: AgingBucket[];
+  currency: string;
+  /** Called with the bucket key when a bar is clicked (the home page opens the aging report). */
+  onBucketClick?: (key: string) => void;
+}) {
   const { locale } = useI18n();
   const option = useMemo<Option>(() => {
     const compact = new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
@@ -56,9 +65,25 @@ export default function AgingChart({ aging, currency }: { aging: AgingBucket[]; 
     };
   }, [aging, currency, locale]);
 
+  const onEvents = useMemo(
+    () => ({
+      click: (p: { dataIndex?: number }) => {
+        const b = p.dataIndex === undefined ? undefined : aging[p.dataIndex];
+        if (b && onBucketClick) onBucketClick(b.key);
+      },
+    }),
+    [aging, onBucketClick],
+  );
+
   return (
     <div data-testid="aging-chart">
-      <ReactEChartsCore echarts={echarts} option={option} notMerge style={{ height: 300, width: '100%' }} />
+      <ReactEChartsCore
+        echarts={echarts}
+        option={option}
+        notMerge
+        onEvents={onEvents}
+        style={{ height: 300, width: '100%', cursor: onBucketClick ? 'pointer' : undefined }}
+      />
     </div>
   );
 }

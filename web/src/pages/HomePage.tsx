@@ -2,6 +2,7 @@ import { ReloadOutlined } from '@ant-design/icons';
 import { Button, Card, Col, DatePicker, Row, Statistic, Table, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { lazy, Suspense, useState } from 'react';
+import { Link, useNavigate } from 'react-router-dom';
 import type { AgingBucket, DashboardSummary } from '../api';
 import { ErrorResult, Loading, Money, PageTitle } from '../components/common';
 import { useApi } from '../hooks';
@@ -13,6 +14,10 @@ export default function HomePage() {
   const { t, locale } = useI18n();
   const [asOf, setAsOf] = useState<string>('');
   const { data, loading, error, reload } = useApi<DashboardSummary>('/api/dashboard/summary', { asOf });
+  const navigate = useNavigate();
+  // The bars and the bucket rows open the aging report on the same date, currency and buckets.
+  const agingLink = (bucket?: string) =>
+    `/aging?${new URLSearchParams({ ...(data ? { asOf: data.asOf, currency: data.currency } : {}), by: 'customer', ...(bucket ? { bucket } : {}) })}`;
 
   const money = (value: string | undefined, testId: string, danger = false) => (
     <Money value={value} currency={data?.currency} testId={testId} danger={danger} />
@@ -87,10 +92,18 @@ export default function HomePage() {
           </Row>
           <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
             <Col xs={24} lg={14}>
-              <Card title={t('dash.aging')} loading={loading && !data}>
+              <Card
+                title={t('dash.aging')}
+                loading={loading && !data}
+                extra={
+                  <Link to={agingLink()} data-testid="dash-open-aging">
+                    {t('dash.openAging')}
+                  </Link>
+                }
+              >
                 {data && (
                   <Suspense fallback={<Loading />}>
-                    <AgingChart aging={data.aging} currency={data.currency} />
+                    <AgingChart aging={data.aging} currency={data.currency} onBucketClick={(key) => navigate(agingLink(key))} />
                   </Suspense>
                 )}
               </Card>
@@ -98,6 +111,8 @@ export default function HomePage() {
             <Col xs={24} lg={10}>
               <Card title={t('dash.agingDetail')} loading={loading && !data}>
                 <Table<AgingBucket>
+                  className="clickable-rows"
+                  onRow={(b) => ({ onClick: () => navigate(agingLink(b.key)) })}
                   size="small"
                   rowKey="key"
                   pagination={false}
