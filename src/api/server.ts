@@ -21,9 +21,12 @@ import type { Database } from '../db/database';
 import { actorForApiToken, actorForSession, SESSION_COOKIE } from '../services/auth/users';
 import { AppError, fromDatabaseError } from '../services/errors';
 import { errorBody, type ZApp } from './http';
+import { registerAgingRoutes } from './routes/aging';
 import { registerAuthRoutes } from './routes/auth';
 import { registerExportRoutes } from './routes/export';
+import { registerImportRoutes } from './routes/import';
 import { registerLedgerRoutes } from './routes/ledger';
+import { registerStatementRoutes } from './routes/statements';
 
 
 export interface ServerOptions {
@@ -119,6 +122,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerAuthRoutes(typed, opts.db);
   registerLedgerRoutes(typed, opts.db);
   registerExportRoutes(typed, opts.db);
+  registerAgingRoutes(typed, opts.db);
+  registerStatementRoutes(typed, opts.db);
+  registerImportRoutes(typed, opts.db);
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     await opts.db.query('SELECT 1');

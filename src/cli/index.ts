@@ -15,6 +15,10 @@ import { ROLES, type Role, SYSTEM_ACTOR, withActor } from '../services/actor';
 import { verifyAuditChain } from '../services/audit';
 import { createApiToken, createUser } from '../services/auth/users';
 import { AppError } from '../services/errors';
+import { registerAgingCommand } from './commands/aging';
+import { registerEInvoiceCommands } from './commands/einvoice';
+import { registerImportCommand } from './commands/import';
+import { registerStatementCommands } from './commands/statement';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -218,6 +222,11 @@ auditCmd
       await opened.close();
     }
   });
+
+registerAgingCommand(program);
+registerStatementCommands(program);
+registerEInvoiceCommands(program);
+registerImportCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof DataDirLockedError) {

@@ -24,6 +24,7 @@ import {
 import LoginPage from './pages/LoginPage';
 
 const HomePage = lazy(() => import('./pages/HomePage'));
+const AgingPage = lazy(() => import('./pages/AgingPage'));
 const PartyListPage = lazy(() => import('./pages/PartyListPage'));
 const PartyDetailPage = lazy(() => import('./pages/PartyDetailPage'));
 const ContractListPage = lazy(() => import('./pages/ContractListPage'));
@@ -33,6 +34,7 @@ const InvoiceDetailPage = lazy(() => import('./pages/InvoiceDetailPage'));
 const ReceiptListPage = lazy(() => import('./pages/ReceiptListPage'));
 const ReceiptDetailPage = lazy(() => import('./pages/ReceiptDetailPage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
+const ImportPage = lazy(() => import('./pages/ImportPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
 /** Connects the API client to antd message and the router (needs to live inside both). */
@@ -75,6 +77,7 @@ function AppRoutes() {
           }
         >
           <Route index element={<HomePage />} />
+          <Route path="aging" element={<AgingPage />} />
           <Route path="customers" element={<PartyListPage kind="customer" />} />
           <Route path="customers/:id" element={<PartyDetailPage kind="customer" />} />
           <Route path="suppliers" element={<PartyListPage kind="supplier" />} />
@@ -90,6 +93,7 @@ function AppRoutes() {
           <Route path="payments" element={<ReceiptListPage side="AP" />} />
           <Route path="payments/:id" element={<ReceiptDetailPage side="AP" />} />
           <Route path="audit" element={<AuditPage />} />
+          <Route path="import" element={<ImportPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

@@ -5,6 +5,8 @@ import {
   FileDoneOutlined,
   FileTextOutlined,
   HomeOutlined,
+  ImportOutlined,
+  LineChartOutlined,
   LogoutOutlined,
   MenuOutlined,
   ProfileOutlined,
@@ -22,6 +24,7 @@ import { LangSwitch, Loading } from './common';
 
 const NAV: { path: string; key: MessageKey; icon: ReactNode }[] = [
   { path: '/', key: 'nav.home', icon: <HomeOutlined /> },
+  { path: '/aging', key: 'nav.aging', icon: <LineChartOutlined /> },
   { path: '/customers', key: 'nav.customers', icon: <TeamOutlined /> },
   { path: '/suppliers', key: 'nav.suppliers', icon: <ShopOutlined /> },
   { path: '/contracts', key: 'nav.contracts', icon: <ProfileOutlined /> },
@@ -29,6 +32,7 @@ const NAV: { path: string; key: MessageKey; icon: ReactNode }[] = [
   { path: '/bills', key: 'nav.bills', icon: <FileDoneOutlined /> },
   { path: '/receipts', key: 'nav.receipts', icon: <WalletOutlined /> },
   { path: '/payments', key: 'nav.payments', icon: <DollarOutlined /> },
+  { path: '/import', key: 'nav.import', icon: <ImportOutlined /> },
   { path: '/audit', key: 'nav.audit', icon: <AuditOutlined /> },
 ];
 

@@ -1,0 +1,282 @@
+/**
+ * AR invoices and AP bills, one row per document, posted through createInvoice. Matched by
+ * number within the entity and side: a posted document is immutable, so re-importing the same
+ * invoice is "unchanged" and a row that differs from the posted one is an error (a correction is
+ * a credit note, made in the ledger). Credit notes themselves are not imported.
+ *
+ * Amounts: 价税合计 (total), 税额 (tax) and 不含税金额 (subtotal) — any two give the third; a total
+ * alone has no tax unless a tax rate splits it. The due date is the file's, else the issue date
+ * plus the file's payment terms, else plus the party's terms.
+ */
+import type { Queryable } from '../../db/database';
+import { addDays } from '../../domain/dates';
+import { convert, formatAmount } from '../../domain/money';
+import type { Actor } from '../../services/actor';
+import { createInvoice } from '../../services/ledger/invoices';
+import {
+  parseCode,
+  parseCount,
+  parseCurrency,
+  parseDate,
+  parseDays,
+  parseInvoiceKind,
+  parseMoney,
+  parseRate,
+  parseText,
+} from '../tabular/values';
+import { actorIsScoped, EntityCache, lookupParties, numberTaken, partyWord, resolveParty, roleError } from './common';
+import { FieldReader, type FieldError, type ImportEnv, type KindHandler, type KindState, type MappedRow, type Outcome, reject, type Row } from './types';
+
+export interface InvoiceValue {
+  number: string;
+  entityCode: string | null;
+  partyCode: string | null;
+  partyName: string | null;
+  issueDate: string;
+  dueDate: string | null;
+  termsDays: number | null;
+  currency: string;
+  totalMinor: bigint;
+  subtotalMinor: bigint;
+  taxMinor: bigint;
+  /** Whether the file states the tax (else only the total is compared on re-import). */
+  taxGiven: boolean;
+  taxRate: string | null;
+  description: string | null;
+  orderRef: string | null;
+  einvoiceNumber: string | null;
+  installmentCount: number | null;
+}
+
+export interface InvoicePlan {
+  entityCode: string;
+  partyId: string;
+  dueDate: string;
+}
+
+export class InvoiceState implements KindState {
+  entities = new EntityCache();
+  /** entity id | number of the rows accepted so far (one entity may be named or implied). */
+  seen = new Set<string>();
+  clone(): this {
+    const c = new InvoiceState() as this;
+    c.entities = this.entities.copy();
+    c.seen = new Set(this.seen);
+    return c;
+  }
+}
+
+function parse(row: MappedRow, env: ImportEnv): { value: InvoiceValue; errors?: undefined } | { value?: undefined; errors: FieldError[] } {
+  const r = new FieldReader(row);
+  const number = r.required('number', 'the document number (单据编号)', (c) => parseCode(c, 64));
+  const entityCode = r.read('entity', (c) => parseCode(c, 32));
+  const kind = r.read('kind', parseInvoiceKind);
+  const original = r.read('originalInvoice', (c) => parseCode(c, 64));
+  if (kind === 'credit_note' || original) {
+    r.fail(kind === 'credit_note' ? 'kind' : 'originalInvoice', 'credit_note_not_imported', 'credit notes (红字发票) are not imported: post them against the original invoice in Shoufu');
+  }
+  const partyCode = r.read('partyCode', (c) => parseCode(c, 64));
+  const partyName = r.read('partyName', (c) => parseText(c, 200));
+  if (!partyCode && !partyName && !r.errors.some((e) => e.field === 'partyCode' || e.field === 'partyName')) {
+    r.fail(row.has('partyCode') ? 'partyCode' : 'partyName', 'required', `the ${partyWord(env.side)} code or name is required`);
+  }
+  const issueDate = r.required('issueDate', 'the issue date (开票日期)', parseDate);
+  const dueDate = r.read('dueDate', parseDate);
+  const termsDays = r.read('paymentTerms', parseDays);
+  const currency = r.read('currency', parseCurrency) ?? env.entity.baseCurrency;
+  const total = r.read('total', (c) => parseMoney(c, currency));
+  const subtotal = r.read('subtotal', (c) => parseMoney(c, currency));
+  const tax = r.read('tax', (c) => parseMoney(c, currency));
+  const taxRate = r.read('taxRate', parseRate);
+  const description = r.read('description', (c) => parseText(c, 1000));
+  const orderRef = r.read('orderRef', (c) => parseCode(c, 64));
+  const einvoiceNumber = r.read('einvoiceNumber', (c) => parseCode(c, 64));
+  const installmentCount = r.read('installmentCount', parseCount);
+
+  for (const [field, a] of [['total', total], ['subtotal', subtotal], ['tax', tax]] as const) {
+    if (a && a.minor < 0n) r.fail(field, 'amount_negative', 'a negative amount is a credit note (红字发票), which is not imported');
+  }
+  let totalMinor: bigint | null = null;
+  let subtotalMinor: bigint | null = null;
+  let taxMinor: bigint | null = null;
+  if (!r.errors.some((e) => ['total', 'subtotal', 'tax', 'taxRate', 'currency'].includes(e.field ?? ''))) {
+    if (total && subtotal && tax) {
+      if (subtotal.minor + tax.minor !== total.minor) {
+        r.fail('total', 'amounts_disagree', `不含税金额 ${subtotal.text} + 税额 ${tax.text} ≠ 价税合计 ${total.text}`);
+      }
+      [totalMinor, subtotalMinor, taxMinor] = [total.minor, subtotal.minor, tax.minor];
+    } else if (total && tax) [totalMinor, subtotalMinor, taxMinor] = [total.minor, total.minor - tax.minor, tax.minor];
+    else if (total && subtotal) [totalMinor, subtotalMinor, taxMinor] = [total.minor, subtotal.minor, total.minor - subtotal.minor];
+    else if (subtotal && tax) [totalMinor, subtotalMinor, taxMinor] = [subtotal.minor + tax.minor, subtotal.minor, tax.minor];
+    else if (subtotal && taxRate) {
+      const t = convert(subtotal.minor, currency, currency, taxRate);
+      [totalMinor, subtotalMinor, taxMinor] = [subtotal.minor + t, subtotal.minor, t];
+    } else if (total && taxRate) {
+      // 价税分离: the amount before tax is total ÷ (1 + rate), rounded half away from zero.
+      const [w = '0', f = ''] = taxRate.split('.');
+      const scale = 10n ** BigInt(f.length);
+      const num = total.minor * scale;
+      const den = scale + BigInt(w + f);
+      const s = (num * 2n + den) / (2n * den);
+      [totalMinor, subtotalMinor, taxMinor] = [total.minor, s, total.minor - s];
+    } else if (total) [totalMinor, subtotalMinor, taxMinor] = [total.minor, total.minor, 0n];
+    else if (subtotal) [totalMinor, subtotalMinor, taxMinor] = [subtotal.minor, subtotal.minor, 0n];
+    else r.fail(row.has('total') ? 'total' : 'subtotal', 'required', 'the amount (价税合计) is required');
+    if (totalMinor !== null && subtotalMinor !== null && (totalMinor <= 0n || subtotalMinor < 0n)) {
+      r.fail('total', totalMinor <= 0n ? 'total_not_positive' : 'amounts_disagree', totalMinor <= 0n ? 'the total must be greater than zero' : 'the tax is larger than the total');
+    }
+  }
+  if (issueDate && dueDate && dueDate < issueDate) r.fail('dueDate', 'due_before_issue', `the due date ${dueDate} is before the issue date ${issueDate}`);
+  if (r.errors.length || number === null || issueDate === null || totalMinor === null) return { errors: r.errors };
+  return {
+    value: {
+      number,
+      entityCode,
+      partyCode,
+      partyName,
+      issueDate,
+      dueDate,
+      termsDays,
+      currency,
+      totalMinor,
+      subtotalMinor: subtotalMinor!,
+      taxMinor: taxMinor!,
+      taxGiven: tax !== null || subtotal !== null || taxRate !== null,
+      taxRate,
+      description,
+      orderRef,
+      einvoiceNumber,
+      installmentCount,
+    },
+  };
+}
+
+interface ExistingInvoice {
+  id: string;
+  number: string;
+  entity_id: string;
+  kind: string;
+  party_id: string;
+  party_code: string;
+  currency: string;
+  issue_date: string;
+  total_minor: bigint;
+  tax_minor: bigint;
+  einvoice_number: string | null;
+  installments: number;
+  first_due: string;
+}
+
+async function check(tx: Queryable, actor: Actor, rows: Row<InvoiceValue>[], state: InvoiceState, env: ImportEnv): Promise<Outcome<InvoicePlan>[]> {
+  await state.entities.load(tx, rows.flatMap((r) => (r.value.entityCode ? [r.value.entityCode] : [])));
+  const parties = await lookupParties(
+    tx,
+    rows.flatMap((r) => (r.value.partyCode ? [r.value.partyCode] : [])),
+    rows.flatMap((r) => (!r.value.partyCode && r.value.partyName ? [r.value.partyName] : [])),
+  );
+  const existing = await tx.query<ExistingInvoice>(
+    `SELECT i.id, i.number, i.entity_id, i.kind, i.party_id, p.code AS party_code, i.currency, i.issue_date, i.total_minor, i.tax_minor,
+            i.einvoice_number, s.n::int AS installments, s.first_due
+       FROM invoices i JOIN parties p ON p.id = i.party_id
+       JOIN LATERAL (SELECT count(*) AS n, min(due_date) AS first_due FROM installments WHERE invoice_id = i.id) s ON true
+      WHERE i.entity_id = ANY($1::uuid[]) AND i.side = $2 AND i.number = ANY($3::text[])`,
+    [state.entities.ids(env), env.side, rows.map((r) => r.value.number)],
+  );
+  const byKey = new Map(existing.map((e) => [`${e.entity_id}|${e.number}`, e]));
+  const scoped = actorIsScoped(actor);
+
+  const out: Outcome<InvoicePlan>[] = [];
+  for (const { value: v } of rows) {
+    const e = state.entities.resolve(v.entityCode, env, actor);
+    if (e.error) {
+      out.push({ action: 'reject', errors: [e.error] });
+      continue;
+    }
+    const entity = e.entity;
+    const { party, error } = resolveParty(parties, v.partyCode, v.partyName, env.side);
+    if (error || !party) {
+      out.push({ action: 'reject', errors: [error ?? { field: 'partyCode', code: 'required', message: 'the party is required' }] });
+      continue;
+    }
+    const role = roleError(party, env.side, v.partyCode ? 'partyCode' : 'partyName');
+    if (role) {
+      out.push({ action: 'reject', errors: [role] });
+      continue;
+    }
+    const key = `${entity.id}|${v.number}`;
+    if (state.seen.has(key)) {
+      out.push(reject('number', 'duplicate_in_file', `document number ${v.number} appears twice in the file`));
+      continue;
+    }
+    const posted = byKey.get(key);
+    if (posted) {
+      const o = compare(v, posted, party.id);
+      if (o.action !== 'reject') state.seen.add(key);
+      out.push(o);
+      continue;
+    }
+    if (scoped && (await numberTaken(tx, 'invoices', entity.id, env.side, v.number))) {
+      out.push(reject('number', 'number_taken', `document number ${v.number} is already used by a document outside your data scope`));
+      continue;
+    }
+    if (v.installmentCount !== null && v.installmentCount > 1) {
+      out.push(reject('installmentCount', 'installments_not_imported', `this document has ${v.installmentCount} installments; one row can post a single due date only`));
+      continue;
+    }
+    const dueDate = v.dueDate ?? addDays(v.issueDate, v.termsDays ?? party.payment_terms_days);
+    state.seen.add(key);
+    out.push({ action: 'create', plan: { entityCode: entity.code, partyId: party.id, dueDate } });
+  }
+  return out;
+}
+
+/** A posted document is immutable: the same values are "unchanged", anything else an error. */
+function compare(v: InvoiceValue, posted: ExistingInvoice, partyId: string): Outcome<InvoicePlan> {
+  const diffs: string[] = [];
+  const money = (m: bigint) => formatAmount(m, posted.currency);
+  if (posted.kind !== 'invoice') diffs.push('it is a credit note');
+  if (posted.party_id !== partyId) diffs.push(`party ${posted.party_code}`);
+  if (posted.currency !== v.currency) diffs.push(`currency ${posted.currency}`);
+  if (posted.issue_date !== v.issueDate) diffs.push(`issue date ${posted.issue_date}`);
+  if (posted.currency === v.currency && posted.total_minor !== v.totalMinor) diffs.push(`total ${money(posted.total_minor)}`);
+  if (posted.currency === v.currency && v.taxGiven && posted.tax_minor !== v.taxMinor) diffs.push(`tax ${money(posted.tax_minor)}`);
+  if (v.dueDate && posted.installments === 1 && posted.first_due !== v.dueDate) diffs.push(`due date ${posted.first_due}`);
+  if (v.installmentCount !== null && v.installmentCount !== posted.installments) diffs.push(`${posted.installments} installments`);
+  if (v.einvoiceNumber && v.einvoiceNumber !== posted.einvoice_number) diffs.push(`e-invoice number ${posted.einvoice_number ?? '(none)'}`);
+  if (diffs.length === 0) return { action: 'unchanged' };
+  return reject('number', 'posted_invoice_differs', `posted ${v.number} differs (${diffs.join(', ')}); a posted document cannot change — use a credit note (红字发票)`);
+}
+
+async function write(tx: Queryable, actor: Actor, { value: v }: Row<InvoiceValue>, outcome: { action: 'create' | 'update'; plan: InvoicePlan }, _state: InvoiceState, env: ImportEnv): Promise<void> {
+  const { plan } = outcome;
+  const text = (m: bigint) => formatAmount(m, v.currency);
+  await createInvoice(tx, actor, {
+    entity: plan.entityCode,
+    side: env.side,
+    number: v.number,
+    partyId: plan.partyId,
+    currency: v.currency,
+    issueDate: v.issueDate,
+    description: v.description,
+    orderRef: v.orderRef,
+    einvoiceNumber: v.einvoiceNumber,
+    lines: [
+      {
+        description: v.description?.slice(0, 500) || `导入 ${env.fileName}`.slice(0, 500),
+        unitPrice: text(v.subtotalMinor),
+        amount: text(v.subtotalMinor),
+        tax: text(v.taxMinor),
+        ...(v.taxRate ? { taxRate: v.taxRate } : {}),
+      },
+    ],
+    installments: [{ dueDate: plan.dueDate, amount: text(v.totalMinor) }],
+  });
+}
+
+export const invoicesHandler: KindHandler<InvoiceValue, InvoicePlan, InvoiceState> = {
+  parse,
+  key: (v) => ({ key: `${v.entityCode ?? ''}|${v.number}`, field: 'number', text: v.number }),
+  newState: () => new InvoiceState(),
+  check,
+  write,
+};
