@@ -187,6 +187,26 @@ async function auditRows(tx: Queryable, actor: Actor): Promise<ExportRow[]> {
   }));
 }
 
+const PARTY_COLUMNS = ['code', 'name', 'uscc', 'region', 'province', 'industry', 'owner', 'payment_terms_days', 'credit_limit', 'credit_currency', 'parent_code', 'open_cny', 'overdue_cny', 'external_ids'];
+const invoiceColumns = (party: 'customer' | 'supplier') => ['number', 'entity', 'kind', `${party}_code`, `${party}_name`, 'issue_date', 'due_date', 'currency', 'amount', 'allocated', 'open_balance', 'overdue', 'days_overdue', 'status', 'installments', 'einvoice_number', 'original_invoice'];
+const RECEIPT_COLUMNS = ['number', 'entity', 'party_code', 'party_name', 'date', 'currency', 'amount', 'allocated', 'unapplied', 'method', 'bank_reference', 'counterparty_name', 'counterparty_account', 'remittance'];
+
+/**
+ * The header of an export with no rows, so that even an empty file says what it would hold (and
+ * re-imports as "nothing to do"). A test checks these against the keys of non-empty exports.
+ */
+export const EXPORT_COLUMNS: Record<ExportKind, string[]> = {
+  customers: PARTY_COLUMNS,
+  suppliers: PARTY_COLUMNS,
+  contracts: ['number', 'side', 'entity', 'party_code', 'title', 'currency', 'version', 'total', 'signed_on', 'schedule'],
+  invoices: invoiceColumns('customer'),
+  bills: invoiceColumns('supplier'),
+  receipts: RECEIPT_COLUMNS,
+  payments: RECEIPT_COLUMNS,
+  allocations: ['id', 'side', 'invoice_number', 'installment', 'source', 'receipt_number', 'bank_reference', 'credit_note_number', 'adjustment_kind', 'currency', 'amount', 'effective_date', 'method', 'reason', 'reverses'],
+  audit: ['seq', 'at', 'actor', 'action', 'object_type', 'object_id', 'before', 'after', 'prev_hash', 'hash'],
+};
+
 export async function exportData(tx: Queryable, actor: Actor, kind: ExportKind, asOf: string): Promise<ExportData> {
   let rows: ExportRow[];
   switch (kind) {
@@ -218,7 +238,7 @@ export async function exportData(tx: Queryable, actor: Actor, kind: ExportKind, 
       rows = await auditRows(tx, actor);
       break;
   }
-  const columns = rows[0] ? Object.keys(rows[0]) : [];
+  const columns = rows[0] ? Object.keys(rows[0]) : EXPORT_COLUMNS[kind];
   return { kind, asOf, columns, rows };
 }
 
@@ -229,7 +249,9 @@ export async function exportData(tx: Queryable, actor: Actor, kind: ExportKind, 
 export function neutraliseCell(value: string | number | boolean | null): string | number | boolean | null {
   if (typeof value !== 'string') return value;
   if (/^-?\d+(\.\d+)?$/.test(value)) return value;
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  // Apostrophes already in front of a formula character get one more, so that the importer, which
+  // strips exactly one, gives back the original text ("'=x" → "''=x" → "'=x").
+  return /^'*[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 export function toCsv(data: ExportData): string {

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server';
 import type { Database } from '../../src/db/database';
+import { EXPORT_COLUMNS, EXPORT_KINDS } from '../../src/export/exports';
 import { LOGIN_MAX_FAILURES } from '../../src/services/auth/users';
 import { createActor, databases, seedBasics, TEST_PASSWORD } from './harness';
 
@@ -239,6 +240,19 @@ describe.each(databases)('HTTP API on $name', (database) => {
     expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
     expect((await call(adminCookie, 'GET', `/api/invoices/${ids.southInv}?asOf=2026-03-15`)).body.status).toBe('disputed');
     expect((await call(adminCookie, 'GET', `/api/invoices/${ids.southInv}?asOf=2026-04-02`)).body.status).toBe('overdue');
+  });
+
+  it('exports every kind with the same header whether or not it has rows', async () => {
+    const east = await loginCookie('east');
+    for (const kind of EXPORT_KINDS) {
+      const full = await call(adminCookie, 'GET', `/api/export/${kind}?format=json`);
+      const rows = full.body.rows as Record<string, unknown>[];
+      if (rows.length > 0) expect(Object.keys(rows[0]!)).toEqual(EXPORT_COLUMNS[kind]);
+    }
+    // A date before anything was issued: no rows, and the CSV still has its header.
+    const csv = await app.inject({ method: 'GET', url: '/api/export/invoices?format=csv&asOf=2020-01-01', headers: { cookie: east } });
+    expect(csv.body.startsWith('\uFEFF')).toBe(true);
+    expect(csv.body.trim()).toBe(EXPORT_COLUMNS.invoices.join(','));
   });
 
   it('serves the OpenAPI document and records every write in the audit log', async () => {

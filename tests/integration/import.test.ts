@@ -464,7 +464,7 @@ describe.each(databases)('tabular import on $name', (database) => {
 // Export → import round trip (property)
 // ---------------------------------------------------------------------------------------------
 
-const NAMES = ['上海华信贸易有限公司', '北京华北重工集团有限公司', 'ACME (Shanghai) Co., Ltd.', '深圳市鑫达电子科技有限公司', '"引号"商行', '=1+2', '@risk 公司', '-12.50', '两行\n公司', '逗号,分号;公司'];
+const NAMES = ['上海华信贸易有限公司', '北京华北重工集团有限公司', 'ACME (Shanghai) Co., Ltd.', '深圳市鑫达电子科技有限公司', '"引号"商行', '=1+2', '@risk 公司', '-12.50', '两行\n公司', '逗号,分号;公司', "'=已转义的公式"];
 const USCCS = ['91310115MA1H7GX21Q', '91110108MA01C8XH3N', '91320594MA1MXXL27B'];
 
 const partyArb = fc.record({
@@ -568,8 +568,7 @@ describe.each(databases)('export → import round trip on $name', (database) => 
         const original = { customers: await exported(a, 'customers', spec.format, prefix), invoices: await exported(a, 'invoices', spec.format, prefix) };
         for (const kind of ['customers', 'invoices'] as const) {
           const { rows, bytes } = original[kind];
-          // An export of no rows has no header row either: nothing to round-trip.
-          if (rows.length === 0) continue;
+          // An export of no rows still has its header row and re-imports as nothing to do.
           const name = `${kind}.${spec.format}`;
           const same = await imp(a, actor, name, bytes, { kind });
           expect(same.errors).toEqual([]);

@@ -32,7 +32,7 @@ export function halfWidth(text: string): string {
  * re-imports to the same text. Nothing read from a file is ever evaluated.
  */
 export function unneutralise(text: string): string {
-  return /^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
+  return /^'+[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
 }
 
 /** An Excel serial day number (1900 date system) as an ISO date; null when out of range. */
