@@ -25,6 +25,7 @@ import { registerAgingRoutes } from './routes/aging';
 import { registerAuthRoutes } from './routes/auth';
 import { registerExportRoutes } from './routes/export';
 import { registerImportRoutes } from './routes/import';
+import { registerKpiRoutes } from './routes/kpi';
 import { registerLedgerRoutes } from './routes/ledger';
 import { registerStatementRoutes } from './routes/statements';
 
@@ -125,6 +126,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerAgingRoutes(typed, opts.db);
   registerStatementRoutes(typed, opts.db);
   registerImportRoutes(typed, opts.db);
+  registerKpiRoutes(typed, opts.db);
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     await opts.db.query('SELECT 1');
