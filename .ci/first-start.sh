@@ -4,12 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
-port=${PORT:-3123}
+# A free port chosen by the kernel, so a server left over on this machine cannot get in the way.
+port=${PORT:-$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}
 log="$dir/serve.log"
 t0=$(date +%s)
-SHOUFU_DATA_DIR="$dir/data" PORT=$port SHOUFU_ADMIN_PASSWORD=first-start-check npm start >"$log" 2>&1 &
+# In its own process group: npm starts node as a child, and stopping npm alone would orphan it.
+SHOUFU_DATA_DIR="$dir/data" PORT=$port SHOUFU_ADMIN_PASSWORD=first-start-check setsid npm start >"$log" 2>&1 &
 pid=$!
-cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$dir"; }
+cleanup() { kill -- -"$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
 for _ in $(seq 1 600); do
   if grep -q 'running at' "$log" 2>/dev/null; then break; fi
