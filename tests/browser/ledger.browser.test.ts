@@ -5,19 +5,17 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server';
 import type { Database } from '../../src/db/database';
 import { databases, seedBasics, TEST_PASSWORD } from '../integration/harness';
 
+import { CHROMIUM, launchBrowser, listenOnFreePort } from './browser';
 const ROOT = join(import.meta.dirname, '..', '..');
 const WEB_DIST = join(ROOT, 'web', 'dist');
 const SHOTS = join(ROOT, 'test-results');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/lib/chromium/chromium'].find((p) => existsSync(p));
-const IN_CI = process.env.CI === 'true';
 
-if (!CHROMIUM && IN_CI) throw new Error('CI needs Debian chromium for the browser test (apt-get install -y chromium fonts-noto-cjk)');
 
 describe.skipIf(!CHROMIUM)('browser: allocate a receipt in the web UI', () => {
   let db: Database;
@@ -45,13 +43,8 @@ describe.skipIf(!CHROMIUM)('browser: allocate a receipt in the web UI', () => {
     const r = await l.receipt({ partyId: party.id, amount: '2000.00', receiptDate: '2026-10-15', number: 'RC26-000001' });
     ids.receipt = r.id;
     app = await buildServer({ db, webDist: WEB_DIST });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const addr = app.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM!,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    base = await listenOnFreePort(app);
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   });
 

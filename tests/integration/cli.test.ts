@@ -4,28 +4,20 @@
  * audit verify (and its failure on a tampered row), and the data-directory guard.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockDataDir } from '../../src/app/runtime';
-import { type Database, openPGlite, openPostgres } from '../../src/db/database';
-import { postgresAvailable, TEST_DATABASE_URL } from './harness';
+import { type CliTarget, pgliteTarget, postgresTarget } from './cli-targets';
+import { postgresAvailable } from './harness';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'shoufu.mjs');
 
-interface Target {
-  name: string;
-  env: Record<string, string>;
-  /** Opens the same database from the test process (after the CLI has exited). */
-  open(): Promise<Database>;
-  cleanup(): Promise<void>;
-}
-
-async function shoufu(target: Target, args: string[], opts: { allowFail?: boolean } = {}) {
+async function shoufu(target: CliTarget, args: string[], opts: { allowFail?: boolean } = {}) {
   try {
     const r = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...target.env }, maxBuffer: 256 * 1024 * 1024 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
@@ -36,39 +28,10 @@ async function shoufu(target: Target, args: string[], opts: { allowFail?: boolea
   }
 }
 
-function pgliteTarget(): Target {
-  const dir = mkdtempSync(join(tmpdir(), 'shoufu-cli-'));
-  return {
-    name: 'pglite',
-    env: { SHOUFU_DATA_DIR: dir, DATABASE_URL: '' },
-    open: () => openPGlite(join(dir, 'pglite')),
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-async function postgresTarget(): Promise<Target> {
-  const name = `shoufu_cli_${Date.now().toString(36)}`;
-  const adminUrl = new URL(TEST_DATABASE_URL);
-  adminUrl.pathname = '/postgres';
-  const admin = await openPostgres(adminUrl.toString(), 1);
-  await admin.exec(`CREATE DATABASE ${name}`);
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return {
-    name: 'postgres',
-    env: { DATABASE_URL: url.toString() },
-    open: () => openPostgres(url.toString(), 2),
-    cleanup: async () => {
-      await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.close();
-    },
-  };
-}
-
-const targets: (() => Promise<Target>)[] = [async () => pgliteTarget(), ...(postgresAvailable ? [postgresTarget] : [])];
+const targets: (() => Promise<CliTarget>)[] = [async () => pgliteTarget('cli'), ...(postgresAvailable ? [() => postgresTarget('cli')] : [])];
 
 describe.each(targets.map((make, i) => ({ make, name: i === 0 ? 'pglite' : 'postgres' })))('shoufu CLI on $name', ({ make }) => {
-  let target: Target;
+  let target: CliTarget;
 
   beforeAll(async () => {
     target = await make();
@@ -147,7 +110,7 @@ describe.each(targets.map((make, i) => ({ make, name: i === 0 ? 'pglite' : 'post
 
 describe('shoufu CLI on an embedded data directory in use', () => {
   it('refuses a second process with a clear message and exit code 3', async () => {
-    const target = pgliteTarget();
+    const target = pgliteTarget('cli');
     const release = lockDataDir(target.env.SHOUFU_DATA_DIR!, 'test holder');
     try {
       const r = await shoufu(target, ['export', 'customers'], { allowFail: true });

@@ -15,7 +15,7 @@ import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server';
-import { type Database, openPGlite, openPostgres } from '../../src/db/database';
+import type { Database } from '../../src/db/database';
 import { exportData, toCsv, writeXlsx } from '../../src/export/exports';
 import { type ImportOptions, type ImportResult, importTable } from '../../src/import/import-service';
 import { errorFileWriter } from '../../src/import/tabular/error-file';
@@ -36,7 +36,8 @@ import {
   kingdeeReceivablesXlsx,
   kingdeeWorkbook,
 } from '../fixtures/import/fixtures';
-import { createActor, databases, ledgerSnapshot, ledgerViolations, postgresAvailable, type Seed, seedBasics, TEST_DATABASE_URL } from './harness';
+import { type CliTarget, pgliteTarget, postgresTarget } from './cli-targets';
+import { createActor, databases, ledgerSnapshot, ledgerViolations, postgresAvailable, type Seed, seedBasics } from './harness';
 
 const imp = (db: Database, actor: Actor, name: string, bytes: Buffer | string, opts: ImportOptions = {}) =>
   importTable(db, actor, bufferSource(name, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes)), opts);
@@ -593,44 +594,9 @@ describe.each(databases)('export → import round trip on $name', (database) => 
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'shoufu.mjs');
 
-interface Target {
-  name: string;
-  env: Record<string, string>;
-  open(): Promise<Database>;
-  cleanup(): Promise<void>;
-}
-
-function pgliteTarget(): Target {
-  const dir = mkdtempSync(join(tmpdir(), 'shoufu-import-cli-'));
-  return {
-    name: 'pglite',
-    env: { SHOUFU_DATA_DIR: dir, DATABASE_URL: '' },
-    open: () => openPGlite(join(dir, 'pglite')),
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-async function postgresTarget(): Promise<Target> {
-  const name = `shoufu_imp_${Date.now().toString(36)}`;
-  const adminUrl = new URL(TEST_DATABASE_URL);
-  adminUrl.pathname = '/postgres';
-  const admin = await openPostgres(adminUrl.toString(), 1);
-  await admin.exec(`CREATE DATABASE ${name}`);
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return {
-    name: 'postgres',
-    env: { DATABASE_URL: url.toString() },
-    open: () => openPostgres(url.toString(), 2),
-    cleanup: async () => {
-      await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.close();
-    },
-  };
-}
 
 /** Runs the CLI; with killOn, sends SIGKILL when a line of standard error matches it. */
-function shoufu(target: Target, args: string[], opts: { env?: Record<string, string>; killOn?: RegExp } = {}): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+function shoufu(target: CliTarget, args: string[], opts: { env?: Record<string, string>; killOn?: RegExp } = {}): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...target.env, ...opts.env } });
     let stdout = '';
@@ -647,10 +613,10 @@ function shoufu(target: Target, args: string[], opts: { env?: Record<string, str
   });
 }
 
-const cliTargets: (() => Promise<Target>)[] = [async () => pgliteTarget(), ...(postgresAvailable ? [postgresTarget] : [])];
+const cliTargets: (() => Promise<CliTarget>)[] = [async () => pgliteTarget('imp'), ...(postgresAvailable ? [() => postgresTarget('imp')] : [])];
 
 describe.each(cliTargets.map((make, i) => ({ make, name: i === 0 ? 'pglite' : 'postgres' })))('shoufu import (CLI) on $name', ({ make }) => {
-  let target: Target;
+  let target: CliTarget;
   let dir: string;
   const N = 1500;
   const bigCsv = (prefix: string) => csv([['客户编码', '客户名称', '区域', '账期'], ...Array.from({ length: N }, (_, i) => [`${prefix}${String(i).padStart(5, '0')}`, `压力测试客户 ${i}`, '华东', '30'])]);
