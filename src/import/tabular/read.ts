@@ -151,7 +151,9 @@ export interface ReadInfo {
 
 /** Streams the rows of the table. info is filled as the workbook reveals its sheets. */
 export async function* readRows(source: TableSource, format: TableFormat, opts: { sheet?: string } = {}, info: ReadInfo = {}): AsyncGenerator<RawRow> {
-  if (format.format === 'xlsx') yield* readXlsx(source, opts.sheet, info);
+  if (format.format === 'xlsx') {
+    yield* source.size <= XLSX_IN_MEMORY_BYTES ? readXlsxInMemory(source, opts.sheet, info) : readXlsx(source, opts.sheet, info);
+  }
   else yield* readCsv(source, format);
 }
 
@@ -214,6 +216,44 @@ function xlsxCell(value: ExcelValue): Cell {
     if ('hyperlink' in value) return String((value as { hyperlink: unknown }).hyperlink);
   }
   return String(value);
+}
+
+/**
+ * Workbooks up to this size are read whole. exceljs's streaming reader needs xl/workbook.xml to
+ * come before the worksheets inside the zip; when a writer orders the entries otherwise it fails
+ * ("reading 'sheets'"), which made imports of such files fail now and then. Larger files stream.
+ */
+const XLSX_IN_MEMORY_BYTES = 32 * 1024 * 1024;
+
+async function* readXlsxInMemory(source: TableSource, sheet: string | undefined, info: ReadInfo): AsyncGenerator<RawRow> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of source.open() as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+  const wb = new ExcelJS.Workbook();
+  try {
+    await wb.xlsx.load(Buffer.concat(chunks) as unknown as ArrayBuffer);
+  } catch (err) {
+    const message = (err as Error)?.message ?? String(err);
+    throw new ImportFileError('invalid_xlsx', `the file is not a readable XLSX workbook (${message.slice(0, 200)})`);
+  }
+  info.sheets = wb.worksheets.map((w) => w.name);
+  const ws = sheet === undefined ? wb.worksheets[0] : wb.getWorksheet(sheet);
+  if (!ws) {
+    if (sheet) {
+      throw new ImportFileError('sheet_not_found', `no sheet named "${sheet}"${info.sheets.length ? `; the workbook has ${info.sheets.map((s) => `"${s}"`).join(', ')}` : ''}`);
+    }
+    throw new ImportFileError('invalid_xlsx', 'the workbook has no worksheet');
+  }
+  info.sheet = ws.name;
+  if (ws.rowCount > LIMITS.maxRows) throw new ImportFileError('too_many_rows', `the sheet has more than ${LIMITS.maxRows} rows`);
+  const rows: RawRow[] = [];
+  ws.eachRow({ includeEmpty: false }, (row) => {
+    const values = row.values as ExcelValue[];
+    if (values.length - 1 > LIMITS.maxColumns * 4) throw new ImportFileError('row_too_large', `row ${row.number} has ${values.length - 1} columns`);
+    const cells: Cell[] = [];
+    for (let i = 1; i < values.length; i++) cells.push(xlsxCell(values[i]));
+    rows.push({ rowNo: row.number, cells });
+  });
+  yield* rows;
 }
 
 async function* readXlsx(source: TableSource, sheet: string | undefined, info: ReadInfo): AsyncGenerator<RawRow> {
