@@ -146,7 +146,7 @@ export interface ImportResult {
 }
 
 const MAX_ERRORS = 1000;
-const CHECK_CHUNK = 500;
+const CHECK_CHUNK = 2000;
 const HEADER_SCAN_ROWS = 30;
 const TOTAL_WORDS = new Set(['合计', '总计', '小计', '合计金额', '本页合计', 'total', 'totals', 'grandtotal', 'sum']);
 
@@ -158,6 +158,8 @@ function envInt(name: string, fallback: number): number {
 /** Rows written in one transaction at most; above it, checkpointed batches (docs/import.md). */
 export const SINGLE_TX_MAX_ROWS = () => envInt('SHOUFU_IMPORT_SINGLE_TX_ROWS', 2000);
 export const BATCH_ROWS = () => Math.max(1, envInt('SHOUFU_IMPORT_BATCH_ROWS', 500));
+/** The same for kinds written set-based: a batch costs a few statements whatever its size. */
+export const SET_BATCH_ROWS = () => Math.max(1, envInt('SHOUFU_IMPORT_BATCH_ROWS', 5000));
 
 /** Runs in progress in this process (a run row alone cannot tell a live run from a crashed one). */
 const ACTIVE_RUNS = new Set<string>();
@@ -495,7 +497,7 @@ class ImportJob<V, P, S extends KindState> {
   private async validate(rows: AsyncIterable<RawRow>): Promise<void> {
     const { db, actor, env, options } = this.ctx;
     const state = this.handler.newState();
-    for await (const chunk of this.chunks(rows, CHECK_CHUNK, 'validate')) {
+    for await (const chunk of prefetch(this.chunks(rows, CHECK_CHUNK, 'validate'))) {
       const valid = this.validRows(chunk);
       const outcomes = valid.length ? await withActor(db, actor, (tx) => this.handler.check(tx, actor, valid, state, env)) : [];
       const byRow = new Map(valid.map((r, i) => [r.rowNo, outcomes[i]!]));
@@ -529,8 +531,11 @@ class ImportJob<V, P, S extends KindState> {
       return;
     }
     this.planned[outcome.action]++;
-    this.plannedActions.set(raw.rowNo, outcome.action);
-    if (outcome.pending) this.pendingCells.set(raw.rowNo, raw.cells);
+    // Only a pending row can be rejected by finish(); nothing else is kept per row.
+    if (outcome.pending) {
+      this.plannedActions.set(raw.rowNo, outcome.action);
+      this.pendingCells.set(raw.rowNo, raw.cells);
+    }
     if (previewing) {
       this.preview.push({
         row: raw.rowNo,
@@ -585,7 +590,7 @@ class ImportJob<V, P, S extends KindState> {
    * and rejected. Rows up to resumedThrough that are unchanged were written by the interrupted
    * run and are counted there.
    */
-  private async applyChunk(tx: Queryable, chunk: Prepared<V>[], state: S, tally: ApplyTally, resumedThrough: number): Promise<void> {
+  private async applyChunk(tx: Queryable, chunk: Prepared<V>[], state: S, tally: ApplyTally, resumedThrough: number, runId: string | null): Promise<void> {
     const { actor, env, options } = this.ctx;
     const fail = (item: Prepared<V>, errors: FieldError[]) => {
       if (!options.validOnly) throw new ApplyAbort(item.raw, errors);
@@ -594,6 +599,7 @@ class ImportJob<V, P, S extends KindState> {
     const valid = this.validRows(chunk);
     const outcomes = valid.length ? await this.handler.check(tx, actor, valid, state, env) : [];
     const byRow = new Map(valid.map((r, i) => [r.rowNo, { row: r, outcome: outcomes[i]! }]));
+    const writes: { item: Prepared<V>; row: Row<V>; outcome: { action: 'create' | 'update'; plan: P } }[] = [];
     for (const item of chunk) {
       const decided = byRow.get(item.raw.rowNo);
       if (!decided) {
@@ -609,6 +615,29 @@ class ImportJob<V, P, S extends KindState> {
         if (row.rowNo > resumedThrough) tally.unchanged++;
         continue;
       }
+      writes.push({ item, row, outcome });
+    }
+    const count = (action: 'create' | 'update') => {
+      if (action === 'create') tally.created++;
+      else tally.updated++;
+    };
+    // Set-based first: the whole chunk in a few statements. Should the database refuse it (a
+    // number another import took a moment ago, say), the chunk is undone and written row by row
+    // below, which names the row at fault.
+    if (this.handler.writeBatch && writes.length > 1) {
+      await tx.query('SAVEPOINT import_batch');
+      try {
+        const batch = { runId, firstRow: writes[0]!.row.rowNo, lastRow: writes[writes.length - 1]!.row.rowNo };
+        await this.handler.writeBatch(tx, actor, writes.map(({ row, outcome }) => ({ row, outcome })), state, env, batch);
+        await tx.query('RELEASE SAVEPOINT import_batch');
+        for (const w of writes) count(w.outcome.action);
+        return;
+      } catch (err) {
+        await tx.query('ROLLBACK TO SAVEPOINT import_batch');
+        asFieldErrors(err); // a bug (not a refusal) is rethrown here
+      }
+    }
+    for (const { item, row, outcome } of writes) {
       if (options.validOnly) await tx.query('SAVEPOINT import_row');
       try {
         await this.handler.write(tx, actor, row, outcome, state, env);
@@ -619,8 +648,7 @@ class ImportJob<V, P, S extends KindState> {
         tally.rejected.push({ raw: item.raw, errors: asFieldErrors(err) });
         continue;
       }
-      if (outcome.action === 'create') tally.created++;
-      else tally.updated++;
+      count(outcome.action);
     }
   }
 
@@ -698,8 +726,8 @@ class ImportJob<V, P, S extends KindState> {
         const tally: ApplyTally = { created: 0, updated: 0, unchanged: 0, rejected: [] };
         let done = 0;
         let lastRow = 0;
-        for await (const chunk of this.chunks(this.rereadRows(), CHECK_CHUNK, 'apply')) {
-          await this.applyChunk(tx, chunk, state, tally, run.resumedFromRow ?? 0);
+        for await (const chunk of prefetch(this.chunks(this.rereadRows(), CHECK_CHUNK, 'apply'))) {
+          await this.applyChunk(tx, chunk, state, tally, run.resumedFromRow ?? 0, run.id);
           done += chunk.length;
           lastRow = chunk[chunk.length - 1]!.raw.rowNo;
           await options.onProgress?.({ phase: 'apply', done, total, committed: false });
@@ -733,7 +761,7 @@ class ImportJob<V, P, S extends KindState> {
    */
   private async applyBatched(total: number): Promise<ImportResult> {
     const { db, actor, options } = this.ctx;
-    const batchRows = options.batchRows ?? BATCH_ROWS();
+    const batchRows = options.batchRows ?? (this.handler.writeBatch ? SET_BATCH_ROWS() : BATCH_ROWS());
     const run = await withActor(db, actor, (tx) => this.openRun(tx, 'batched', total));
     ACTIVE_RUNS.add(run.id);
     let state = this.handler.newState();
@@ -743,12 +771,12 @@ class ImportJob<V, P, S extends KindState> {
     let done = 0;
     let batches = 0;
     try {
-      for await (const chunk of this.chunks(this.rereadRows(), batchRows, 'apply')) {
+      for await (const chunk of prefetch(this.chunks(this.rereadRows(), batchRows, 'apply'))) {
         const lastRowNo = chunk[chunk.length - 1]!.raw.rowNo;
         const { working, batch } = await withActor(db, actor, async (tx) => {
           const working = state.clone();
           const batch: ApplyTally = { created: 0, updated: 0, unchanged: 0, rejected: [] };
-          await this.applyChunk(tx, chunk, working, batch, run.resumedFromRow ?? 0);
+          await this.applyChunk(tx, chunk, working, batch, run.resumedFromRow ?? 0, run.id);
           const counts = this.countsOf(run.prior, { created: tally.created + batch.created, updated: tally.updated + batch.updated, unchanged: tally.unchanged + batch.unchanged }, lateRejected + batch.rejected.length);
           await tx.query(`UPDATE import_runs SET committed_through_row = greatest(committed_through_row, $2), counts = $3::jsonb, heartbeat_at = now() WHERE id = $1`, [
             run.id,
@@ -880,6 +908,27 @@ class ImportJob<V, P, S extends KindState> {
  */
 async function refreshStatistics(db: Database): Promise<void> {
   await db.query('ANALYZE parties, invoices, installments, receipts, allocations, audit_log').catch(() => undefined);
+}
+
+/**
+ * Reads (and parses) the next chunk of the file while the caller writes this one: the database
+ * works on one core while the file is parsed on the other.
+ */
+async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) return;
+      next = it.next();
+      // Failing while the caller is busy is reported when the caller asks for it, not before.
+      next.catch(() => undefined);
+      yield r.value;
+    }
+  } finally {
+    await it.return?.(undefined);
+  }
 }
 
 function pidAlive(pid: number | null): boolean {

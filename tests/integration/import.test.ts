@@ -335,6 +335,73 @@ describe.each(databases)('tabular import on $name', (database) => {
     await expect(imp(db, collector, 'c.csv', csv([['客户编码', '客户名称'], ['SC-3', 'x']]))).rejects.toMatchObject({ status: 403 });
   });
 
+  describe('set-based writes', () => {
+    const invoiceRows = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => [`${prefix}-${String(i + 1).padStart(3, '0')}`, i % 2 ? 'SB-C2' : 'SB-C1', '2025-04-01', i % 3 ? '2025-05-01' : '', `${100 + i}.50`, i % 5 === 4 ? 'USD' : 'CNY']);
+    const header = ['单据编号', '客户编码', '开票日期', '到期日', '价税合计', '币种'];
+    beforeAll(async () => {
+      for (const [code, terms] of [['SB-C1', 30], ['SB-C2', 45]] as const) {
+        await withActor(db, seed.finance, (tx) => createParty(tx, seed.finance, { code, name: `批量客户 ${code}`, region: '华东', paymentTermsDays: terms }));
+      }
+    });
+
+    it('posts a chunk of invoices set-based: lines, installments, control totals and one audit entry that lists every document', async () => {
+      const before = await db.query<{ currency: string; open_minor: bigint }>("SELECT currency, open_minor FROM control_totals WHERE side = 'AR' ORDER BY currency");
+      const r = await imp(db, seed.finance, 'bulk.csv', csv([header, ...invoiceRows('BULK', 25)]), { kind: 'invoices' });
+      expect(r.status).toBe('imported');
+      expect(r.counts).toMatchObject({ rows: 25, created: 25, rejected: 0 });
+      const docs = await db.query<{ number: string; currency: string; total_minor: bigint; lines: bigint; due: string; inst_total: bigint }>(
+        `SELECT i.number, i.currency, i.total_minor, (SELECT count(*) FROM invoice_lines l WHERE l.invoice_id = i.id) AS lines,
+                (SELECT min(due_date) FROM installments s WHERE s.invoice_id = i.id) AS due,
+                (SELECT sum(amount_minor)::bigint FROM installments s WHERE s.invoice_id = i.id) AS inst_total
+           FROM invoices i WHERE i.number LIKE 'BULK-%' ORDER BY i.number`,
+      );
+      expect(docs).toHaveLength(25);
+      expect(docs[0]).toMatchObject({ number: 'BULK-001', currency: 'CNY', total_minor: 10050n, lines: 1n, due: '2025-05-01', inst_total: 10050n });
+      // No due date in the file: the customer's payment terms decide it, as for a single invoice.
+      expect(docs[3]!.due).toBe('2025-05-16');
+      expect(docs.every((d) => d.inst_total === d.total_minor && d.lines === 1n)).toBe(true);
+      const after = await db.query<{ currency: string; open_minor: bigint }>("SELECT currency, open_minor FROM control_totals WHERE side = 'AR' ORDER BY currency");
+      const added = (cur: string) => (after.find((c) => c.currency === cur)?.open_minor ?? 0n) - (before.find((c) => c.currency === cur)?.open_minor ?? 0n);
+      expect(added('CNY')).toBe(docs.filter((d) => d.currency === 'CNY').reduce((a, d) => a + d.total_minor, 0n));
+      expect(added('USD')).toBe(docs.filter((d) => d.currency === 'USD').reduce((a, d) => a + d.total_minor, 0n));
+      const audits = await db.query<{ object_type: string; after: { count: number; documents: { number: string; total: string }[] } }>(
+        "SELECT object_type, after FROM audit_log WHERE action = 'invoice.import' AND after->>'file' = 'bulk.csv'",
+      );
+      expect(audits).toHaveLength(1);
+      expect(audits[0]!.object_type).toBe('import_batch');
+      expect(audits[0]!.after.count).toBe(25);
+      expect(audits[0]!.after.documents.map((d) => d.number)).toEqual(docs.map((d) => d.number));
+      expect(audits[0]!.after.documents[0]!.total).toBe('100.50');
+      expect(await ledgerViolations(db)).toEqual([]);
+      expect((await verifyAuditChain(db)).ok).toBe(true);
+    });
+
+    it('writes a chunk the database refuses row by row, names the row at fault, and changes nothing', async () => {
+      // A rule only the database knows (as a concurrent writer's unique number would be).
+      await db.exec(`CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'refused by a test rule' USING ERRCODE = 'P0001', HINT = 'refused_by_rule'; END $$;
+        CREATE TRIGGER test_refuse BEFORE INSERT ON invoices FOR EACH ROW WHEN (NEW.number = 'REF-007') EXECUTE FUNCTION test_refuse();`);
+      try {
+        const file = csv([header, ...invoiceRows('REF', 12)]);
+        const snapshot = await ledgerSnapshot(db);
+        const r = await imp(db, seed.finance, 'refused.csv', file, { kind: 'invoices' });
+        expect(r.status).toBe('rejected');
+        expect(errorsOf(r)).toEqual(['8||refused_by_rule']);
+        expect(await ledgerSnapshot(db)).toBe(snapshot);
+
+        const valid = await imp(db, seed.finance, 'refused.csv', file, { kind: 'invoices', validOnly: true });
+        expect(valid.status).toBe('imported');
+        expect(valid.counts).toMatchObject({ rows: 12, created: 11, rejected: 1 });
+        const [n] = await db.query<{ n: bigint }>("SELECT count(*) AS n FROM invoices WHERE number LIKE 'REF-%'");
+        expect(n!.n).toBe(11n);
+        expect(await ledgerViolations(db)).toEqual([]);
+      } finally {
+        await db.exec('DROP TRIGGER test_refuse ON invoices; DROP FUNCTION test_refuse();');
+      }
+    });
+  });
+
   describe('large files: checkpointed batches', () => {
     const bigFile = (prefix: string, n: number) => csv([['客户编码', '客户名称', '区域'], ...Array.from({ length: n }, (_, i) => [`${prefix}-${String(i).padStart(4, '0')}`, `批量客户 ${i}`, '华东'])]);
 

@@ -119,3 +119,36 @@ export async function numberTaken(tx: Queryable, table: 'invoices' | 'receipts',
   const [r] = await tx.query<{ taken: boolean }>('SELECT document_number_taken($1, $2, $3, $4) AS taken', [table, entityId, side, number]);
   return !!r?.taken;
 }
+
+/**
+ * The keys of the rows accepted so far in a file, cheap to branch for a batch that may be retried:
+ * branch() gives a set that sees every key here and records its own, without copying; the branch
+ * replaces this set once its batch commits. (Copying the whole set per batch made a large file
+ * quadratic.) Branching a branch first folds it into its base, so lookups stay one level deep.
+ */
+export class KeySet {
+  private own = new Set<string>();
+  private constructor(private base: KeySet | null) {}
+
+  static empty(): KeySet {
+    return new KeySet(null);
+  }
+
+  has(key: string): boolean {
+    return this.own.has(key) || (this.base?.has(key) ?? false);
+  }
+
+  add(key: string): void {
+    this.own.add(key);
+  }
+
+  branch(): KeySet {
+    if (this.base) {
+      const base = this.base;
+      for (const k of this.own) base.own.add(k);
+      this.own = base.own;
+      this.base = null;
+    }
+    return new KeySet(this);
+  }
+}

@@ -13,7 +13,7 @@ import type { Actor } from '../../services/actor';
 import { allocateReceipt } from '../../services/ledger/allocations';
 import { createReceipt } from '../../services/ledger/receipts';
 import { parseCode, parseCurrency, parseDate, parseList, parseMethod, parseMoney, parseText } from '../tabular/values';
-import { actorIsScoped, EntityCache, lookupParties, numberTaken, resolveParty, roleError } from './common';
+import { actorIsScoped, EntityCache, lookupParties, numberTaken, resolveParty, roleError, KeySet } from './common';
 import { FieldReader, type FieldError, type ImportEnv, type KindHandler, type KindState, type MappedRow, type Outcome, reject, type Row } from './types';
 
 export interface ReceiptValue {
@@ -47,12 +47,12 @@ export class ReceiptState implements KindState {
   /** Amount each installment has been allocated by earlier rows of this file. */
   consumed = new Map<string, bigint>();
   /** entity id | number and entity id | bank reference of the rows accepted so far. */
-  seen = new Set<string>();
+  seen = KeySet.empty();
   clone(): this {
     const c = new ReceiptState() as this;
     c.entities = this.entities.copy();
     c.consumed = new Map(this.consumed);
-    c.seen = new Set(this.seen);
+    c.seen = this.seen.branch();
     return c;
   }
 }

@@ -40,6 +40,13 @@ export interface ImportEnv {
 
 export type Action = 'create' | 'update' | 'unchanged';
 
+/** Where a set-based write comes from, for its audit entry. */
+export interface BatchInfo {
+  runId: string | null;
+  firstRow: number;
+  lastRow: number;
+}
+
 export type Outcome<P> =
   | { action: 'create' | 'update'; plan: P; changes?: string[]; pending?: boolean }
   | { action: 'unchanged'; pending?: boolean }
@@ -64,6 +71,12 @@ export interface KindHandler<V, P, S extends KindState> {
   check(tx: Queryable, actor: Actor, rows: Row<V>[], state: S, env: ImportEnv): Promise<Outcome<P>[]>;
   /** Writes one row as decided. */
   write(tx: Queryable, actor: Actor, row: Row<V>, outcome: { action: 'create' | 'update'; plan: P }, state: S, env: ImportEnv): Promise<void>;
+  /**
+   * Writes many decided rows set-based (a few statements for the whole chunk), with the same
+   * effect as write() on each. All or nothing: on a failure the service rolls the chunk back and
+   * writes it row by row through write(), which names the row at fault.
+   */
+  writeBatch?(tx: Queryable, actor: Actor, rows: { row: Row<V>; outcome: { action: 'create' | 'update'; plan: P } }[], state: S, env: ImportEnv, batch: BatchInfo): Promise<void>;
   /** Rows found wrong only at the end of the file (references to rows that never came). */
   finish?(state: S): Map<number, FieldError[]>;
 }

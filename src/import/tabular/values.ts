@@ -22,7 +22,11 @@ const ok = <T>(value: T): Parsed<T> => ({ value });
 const fail = <T>(code: string, message: string): Parsed<T> => ({ error: { code, message } });
 
 /** Full-width → half-width and compatibility forms (NFKC), the Unicode minus as '-'. */
+const NON_ASCII = /[^\x00-\x7f]/;
+
 export function halfWidth(text: string): string {
+  // Most cells are plain ASCII, which NFKC leaves as it is (and normalising is slow).
+  if (!NON_ASCII.test(text)) return text;
   return text.normalize('NFKC').replace(/[\u2212\u2012\u2013\uFE63]/g, '-');
 }
 
@@ -108,10 +112,16 @@ const SERIAL_TEXT = /^\d{5}(?:\.\d+)?$/;
 const SERIAL_MIN = 20000;
 const SERIAL_MAX = 80000;
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function isoFromParts(y: string, m: string, d: string): string | null {
-  const iso = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
-  const t = new Date(`${iso}T00:00:00Z`);
-  return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === iso ? iso : null;
+  const year = Number(y);
+  const month = Number(m);
+  const day = Number(d);
+  if (!Number.isInteger(year) || year < 1 || year > 9999 || !Number.isInteger(month) || month < 1 || month > 12 || !Number.isInteger(day) || day < 1) return null;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!)) return null;
+  return `${y.padStart(4, '0')}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
 }
 
 /**
