@@ -6,7 +6,7 @@
  * with Idempotency-Key, and the CLI as a process — killed with SIGKILL in the middle of a file.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -20,7 +20,7 @@ import { exportData, toCsv, writeXlsx } from '../../src/export/exports';
 import { type ImportOptions, type ImportResult, importTable } from '../../src/import/import-service';
 import { errorFileWriter } from '../../src/import/tabular/error-file';
 import { listMappings } from '../../src/import/tabular/mapping';
-import { bufferSource, ImportFileError } from '../../src/import/tabular/read';
+import { bufferSource, fileSource, ImportFileError } from '../../src/import/tabular/read';
 import { type Actor, SYSTEM_ACTOR, withActor } from '../../src/services/actor';
 import { verifyAuditChain } from '../../src/services/audit';
 import { createApiToken } from '../../src/services/auth/users';
@@ -306,6 +306,21 @@ describe.each(databases)('tabular import on $name', (database) => {
     expect(e).toMatchObject({ code: 'header_too_large' });
     await expect(imp(db, seed.finance, 'long.csv', csv([['客户编码', '客户名称', `备注${'长'.repeat(300)}`], ['H-1', 'x']]))).rejects.toMatchObject({ code: 'header_too_large' });
     await expect(imp(db, seed.finance, 'nohead.csv', csv([['a', 'b'], ['1', '2']]))).rejects.toMatchObject({ code: 'header_not_found' });
+    // A 2 GB file (sparse: it takes no disk) is refused before a byte of it is read.
+    const dir = mkdtempSync(join(tmpdir(), 'huge-'));
+    try {
+      const huge = join(dir, 'huge.csv');
+      writeFileSync(huge, '客户编码,客户名称\n');
+      truncateSync(huge, 2 * 1024 ** 3);
+      const source = fileSource(huge);
+      let opened = false;
+      const watched = { ...source, open: () => ((opened = true), source.open()) };
+      await expect(importTable(db, seed.finance, watched)).rejects.toMatchObject({ code: 'file_too_large', status: 413 });
+      expect(source.size).toBe(2 * 1024 ** 3);
+      expect(opened).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(await ledgerSnapshot(db)).toBe(before);
   });
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
-import { describe, expect, it } from 'vitest';
-import { bufferSource, fileSource, ImportFileError, type RawRow, readRows, sniff, type TableSource } from './read';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bufferSource, fileSource, ImportFileError, LIMITS, type RawRow, readRows, sniff, type TableSource } from './read';
 
 async function rowsOf(source: TableSource, opts: { sheet?: string } = {}): Promise<RawRow[]> {
   const format = await sniff(source);
@@ -145,5 +145,44 @@ describe('XLSX', () => {
     const e = await failure(rowsOf(bufferSource('w.xlsx', await workbook()), { sheet: 'Sheet9' }));
     expect(e.code).toBe('sheet_not_found');
     expect(e.message).toContain('"应收单"');
+  });
+
+  describe('large workbooks, read as a stream', () => {
+    const whole = LIMITS.xlsxInMemoryBytes;
+    beforeAll(() => {
+      // Every workbook here is small: stream them as a large one would be.
+      LIMITS.xlsxInMemoryBytes = 0;
+    });
+    afterAll(() => {
+      LIMITS.xlsxInMemoryBytes = whole;
+    });
+
+    it('reads the same rows as the whole-file reader, from the first or the named sheet', async () => {
+      const bytes = await workbook();
+      expect((await rowsOf(bufferSource('w.xlsx', bytes))).map((r) => r.cells)).toEqual([['this sheet is notes']]);
+      const rows = await rowsOf(bufferSource('w.xlsx', bytes), { sheet: '应收单' });
+      expect(rows.map((r) => r.rowNo)).toEqual([1, 2, 4]);
+      expect(rows[1]!.cells).toEqual(['AR-1', new Date(Date.UTC(2025, 2, 5)), 1130.5, '富文本']);
+      expect(rows[2]!.cells.slice(0, 3)).toEqual(['AR-2', 45722, 2261]);
+      const e = await failure(rowsOf(bufferSource('w.xlsx', bytes), { sheet: 'Sheet9' }));
+      expect(e.code).toBe('sheet_not_found');
+    });
+
+    it('streams a sheet of many rows from a file on disk, shared strings and all', async () => {
+      const wb = new ExcelJS.Workbook();
+      const ws = wb.addWorksheet('应收单');
+      ws.addRow(['单据编号', '客户名称', '价税合计']);
+      for (let i = 1; i <= 3000; i++) ws.addRow([`AR-${i}`, `客户${i % 7}`, i + 0.5]);
+      const path = join(mkdtempSync(join(tmpdir(), 'xlsx-')), 'big.xlsx');
+      await wb.xlsx.writeFile(path);
+      const rows = await rowsOf(fileSource(path));
+      expect(rows).toHaveLength(3001);
+      expect(rows[3000]).toEqual({ rowNo: 3001, cells: ['AR-3000', '客户4', 3000.5] });
+    });
+
+    it('refuses a zip that is not a workbook with a clear reason', async () => {
+      const e = await failure(rowsOf(bufferSource('a.xlsx', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), randomBytes(4096)]))));
+      expect(e.code).toBe('invalid_xlsx');
+    });
   });
 });

@@ -36,8 +36,8 @@ export function bufferSource(name: string, data: Buffer): TableSource {
 
 /** A file that cannot be read as a table; nothing was imported. */
 export class ImportFileError extends AppError {
-  constructor(code: string, message: string) {
-    super(422, code, message, ['file']);
+  constructor(code: string, message: string, status = 422) {
+    super(status, code, message, ['file']);
   }
 }
 
@@ -51,6 +51,11 @@ export interface TableFormat {
 }
 
 export const LIMITS = {
+  /**
+   * A file larger than this is refused before it is read (SHOUFU_IMPORT_MAX_BYTES). A million
+   * invoice rows are about 70 MB of CSV; the default leaves room for ten times that.
+   */
+  maxFileBytes: Number(process.env.SHOUFU_IMPORT_MAX_BYTES) > 0 ? Number(process.env.SHOUFU_IMPORT_MAX_BYTES) : 1024 * 1024 * 1024,
   /** A row (CSV record) larger than this is refused: no real invoice line needs a megabyte. */
   maxRowBytes: 1_000_000,
   /** More columns than this in the header row is refused. */
@@ -58,6 +63,12 @@ export const LIMITS = {
   /** Longest header cell accepted. */
   maxHeaderChars: 200,
   maxRows: 2_000_000,
+  /**
+   * Workbooks up to this size are read whole. exceljs's streaming reader needs xl/workbook.xml to
+   * come before the worksheets inside the zip; when a writer orders the entries otherwise it fails
+   * ("reading 'sheets'"), which made imports of such files fail now and then. Larger files stream.
+   */
+  xlsxInMemoryBytes: 32 * 1024 * 1024,
 };
 
 const SNIFF_BYTES = 64 * 1024;
@@ -67,6 +78,10 @@ const SNIFF_BYTES = 64 * 1024;
  * decide the format, the encoding and the delimiter. Refuses binary files with a clear reason.
  */
 export async function sniff(source: TableSource): Promise<TableFormat> {
+  if (source.size > LIMITS.maxFileBytes) {
+    const mb = (n: number) => `${Math.round(n / 1024 / 1024).toLocaleString('en')} MB`;
+    throw new ImportFileError('file_too_large', `the file is ${mb(source.size)}; files up to ${mb(LIMITS.maxFileBytes)} are imported — split it, or raise SHOUFU_IMPORT_MAX_BYTES`, 413);
+  }
   const hash = createHash('sha256');
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   let validUtf8 = true;
@@ -152,7 +167,7 @@ export interface ReadInfo {
 /** Streams the rows of the table. info is filled as the workbook reveals its sheets. */
 export async function* readRows(source: TableSource, format: TableFormat, opts: { sheet?: string } = {}, info: ReadInfo = {}): AsyncGenerator<RawRow> {
   if (format.format === 'xlsx') {
-    yield* source.size <= XLSX_IN_MEMORY_BYTES ? readXlsxInMemory(source, opts.sheet, info) : readXlsx(source, opts.sheet, info);
+    yield* source.size <= LIMITS.xlsxInMemoryBytes ? readXlsxInMemory(source, opts.sheet, info) : readXlsx(source, opts.sheet, info);
   }
   else yield* readCsv(source, format);
 }
@@ -217,13 +232,6 @@ function xlsxCell(value: ExcelValue): Cell {
   }
   return String(value);
 }
-
-/**
- * Workbooks up to this size are read whole. exceljs's streaming reader needs xl/workbook.xml to
- * come before the worksheets inside the zip; when a writer orders the entries otherwise it fails
- * ("reading 'sheets'"), which made imports of such files fail now and then. Larger files stream.
- */
-const XLSX_IN_MEMORY_BYTES = 32 * 1024 * 1024;
 
 async function* readXlsxInMemory(source: TableSource, sheet: string | undefined, info: ReadInfo): AsyncGenerator<RawRow> {
   const chunks: Buffer[] = [];
