@@ -2,7 +2,9 @@
  * Bank statements into the ledger on both databases: the Subite month statement (264 real
  * entries), its re-import, an overlapping two-month file, an MT940 file whose suppliers are
  * created between two imports, the HTTP route with Idempotency-Key, and hostile or broken files
- * that must change nothing.
+ * that must change nothing. Then BAI2, OFX and Chinese bank CSV/XLSX tables: receipts and
+ * payments created, re-imports recognised (by bank reference, and by the line fingerprint for a
+ * table without one), control totals refusing an import unless accepted.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +21,45 @@ const REAL = join(import.meta.dirname, '..', 'fixtures', 'realdata', 'bank-state
 const NOVEMBER = readFileSync(join(REAL, 'camt053/subite-anonymized-real/BE68793230773034-202411.xml'));
 const DECEMBER = readFileSync(join(REAL, 'camt053/subite-anonymized-real/BE68793230773034-202412.xml'));
 const ING = readFileSync(join(REAL, 'mt940/zilverline-mt940/ing__mt940_iban.txt'));
+const TABLES = join(import.meta.dirname, '..', 'fixtures', 'statements');
+const CN_CSV = readFileSync(join(TABLES, 'cn-bank-gbk.csv'));
+const CN_XLSX = readFileSync(join(TABLES, 'cn-bank.xlsx'));
+
+/** A BAI2 file: a wire from a customer, an unidentified ACH credit and a wire to a supplier. */
+const BAI2 = [
+  '01,SENDER,RECEIVER,240315,0800,FILE1,80,,2/',
+  '02,RECEIVER,BANKID,1,240314,2400,USD,2/',
+  '03,123456789,,010,100000,,,015,125000,,,100,40000,2,,400,15000,1,/',
+  '16,195,30000,Z,WIRE123,INV-1001,INCOMING WIRE/',
+  '88,REMI: Invoice 1001',
+  '88,DBNM: ACME CORP',
+  '16,142,10000,0,ACH555,,ACH CREDIT/',
+  '16,495,15000,Z,WIRE777,PO-9,OUTGOING WIRE/',
+  '88,CRNM: GLOBEX LLC',
+  '88,CACT: 555000111',
+  '49,335000,9/',
+  '98,335000,1,11/',
+  '99,335000,1,13/',
+].join('\n');
+
+const OFX = `OFXHEADER:100
+DATA:OFXSGML
+VERSION:102
+SECURITY:NONE
+ENCODING:USASCII
+CHARSET:1252
+COMPRESSION:NONE
+OLDFILEUID:NONE
+NEWFILEUID:NONE
+
+<OFX><SIGNONMSGSRSV1><SONRS><STATUS><CODE>0<SEVERITY>INFO</STATUS><DTSERVER>20240401<LANGUAGE>ENG</SONRS></SIGNONMSGSRSV1>
+<BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STATUS><CODE>0<SEVERITY>INFO</STATUS><STMTRS><CURDEF>USD
+<BANKACCTFROM><BANKID>121000248<ACCTID>000111222<ACCTTYPE>CHECKING</BANKACCTFROM>
+<BANKTRANLIST><DTSTART>20240301<DTEND>20240331
+<STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20240305120000.000[-5:EST]<TRNAMT>1250.00<FITID>OFX-1<NAME>Acme Corp<MEMO>Invoice 2024-031</STMTTRN>
+<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240306<TRNAMT>-99.50<FITID>OFX-2<NAME>Globex LLC<MEMO>PO 77</STMTTRN>
+<STMTTRN><TRNTYPE>FEE<DTPOSTED>20240331<TRNAMT>-5.00<FITID>OFX-3<NAME>Monthly fee</STMTTRN>
+</BANKTRANLIST><LEDGERBAL><BALAMT>4145.50<DTASOF>20240331</LEDGERBAL></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>`;
 
 /** One camt.053 document holding the November and the December statement: December overlaps. */
 function novemberAndDecember(): Buffer {
@@ -232,5 +273,116 @@ describe.each(databases)('bank statement import on $name', (database) => {
       expect(big.statusCode).toBe(413);
       expect(big.json().error.code).toBe('file_too_large');
     }
+  });
+});
+
+describe.each(databases)('BAI2, OFX and bank table statements on $name', (database) => {
+  let db: Database;
+  let seed: Seed;
+  const run = (input: Omit<StatementImportInput, 'entity'>) => withActor(db, seed.finance, (tx) => importStatement(tx, seed.finance, { entity: 'SH01', ...input }));
+  const count = async (where = 'true') => (await db.query<{ n: bigint }>(`SELECT count(*) AS n FROM receipts WHERE ${where}`))[0]!.n;
+
+  beforeAll(async () => {
+    db = await database.open();
+    seed = await seedBasics(db);
+    const party = (code: string, name: string, role: 'customer' | 'supplier', accountNo?: string) =>
+      withActor(db, seed.finance, (tx) =>
+        createParty(tx, seed.finance, {
+          code,
+          name,
+          isCustomer: role === 'customer',
+          isSupplier: role === 'supplier',
+          ...(accountNo ? { bankAccounts: [{ bankName: 'Bank', accountNo, accountName: name }] } : {}),
+        }),
+      );
+    await party('C-ACME', 'Acme Corp', 'customer');
+    await party('S-GLOBEX', 'Globex LLC', 'supplier', '555 000 111');
+    await party('C-XINGCHEN', '北京星辰贸易有限公司', 'customer', '1100 2233 4455 6677');
+    await party('C-YUNFAN', '杭州云帆网络科技有限公司', 'customer');
+    await party('S-HENGXIN', '深圳恒信物流有限公司', 'supplier', '4403123456789012');
+  });
+
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('imports a BAI2 file: receipts, a payment, its control totals checked; again, nothing new', async () => {
+    const r = await run({ bytes: Buffer.from(BAI2), filename: 'prior-day.bai' });
+    expect([r.format, r.version]).toEqual(['bai2', '2']);
+    expect(r.balance).toEqual({ ok: true, checked: ['balance', 'credits', 'debits', 'control_total', 'record_count'], issues: [] });
+    expect(r.statements).toEqual([
+      { id: '123456789/2024-03-14', account: '123456789', currency: 'USD', opening: '1000.00', closing: '1250.00', fromDate: '2024-03-14', toDate: '2024-03-14', lines: 3 },
+    ]);
+    expect(r.counts).toEqual({ lines: 3, created: 3, receipts: 2, payments: 1, duplicates: 0, unidentified: 1, rejected: 0 });
+    expect(r.lines.map((l) => [l.side, l.partyCode, l.matchedBy, l.bankReference, l.amount])).toEqual([
+      ['AR', 'C-ACME', 'name', 'WIRE123', '300.00'],
+      ['AR', null, null, 'ACH555', '100.00'],
+      ['AP', 'S-GLOBEX', 'account', 'WIRE777', '150.00'],
+    ]);
+    const [wire] = await db.query<{ remittance: string; receipt_date: string; currency: string }>(`SELECT remittance, receipt_date, currency FROM receipts WHERE bank_reference = 'WIRE123'`);
+    expect(wire).toEqual({ remittance: 'Invoice 1001', receipt_date: '2024-03-14', currency: 'USD' });
+    const again = await run({ bytes: Buffer.from(BAI2), filename: 'prior-day.bai' });
+    expect(again.counts).toEqual({ lines: 3, created: 0, receipts: 0, payments: 0, duplicates: 3, unidentified: 0, rejected: 0 });
+    expect(await count("bank_reference IN ('WIRE123','ACH555','WIRE777')")).toBe(3n);
+  });
+
+  it('refuses a BAI2 file whose control total does not match unless the mismatch is accepted', async () => {
+    const before = await ledgerSnapshot(db);
+    const broken = Buffer.from(BAI2.replace('49,335000,9/', '49,335100,9/'));
+    const e = await rejection(run({ bytes: broken }));
+    expect([e.status, e.code]).toEqual([422, 'statement_unbalanced']);
+    expect(e.message).toMatch(/control total \(49, line 11\): the trailer says 335100, the records give 335000/);
+    expect(await ledgerSnapshot(db)).toBe(before);
+    const accepted = await run({ bytes: broken, acceptMismatch: true });
+    expect(accepted.balance.ok).toBe(false);
+    expect(accepted.counts).toMatchObject({ created: 0, duplicates: 3 });
+  });
+
+  it('imports an OFX statement by FITID; the same file again creates nothing', async () => {
+    const r = await run({ bytes: Buffer.from(OFX), filename: 'march.ofx' });
+    expect([r.format, r.version]).toEqual(['ofx', '102']);
+    expect(r.statements[0]).toMatchObject({ account: '000111222', closing: '4145.50', opening: null });
+    expect(r.counts).toEqual({ lines: 3, created: 2, receipts: 1, payments: 1, duplicates: 0, unidentified: 0, rejected: 1 });
+    expect(r.lines.map((l) => [l.bookingDate, l.partyCode, l.outcome, l.reason])).toEqual([
+      ['2024-03-05', 'C-ACME', 'created', null],
+      ['2024-03-06', 'S-GLOBEX', 'created', null],
+      ['2024-03-31', null, 'rejected', 'supplier_not_identified'],
+    ]);
+    const again = await run({ bytes: Buffer.from(OFX), filename: 'march.ofx' });
+    expect(again.counts).toMatchObject({ created: 0, duplicates: 2, rejected: 1 });
+    expect(await count("bank_reference IN ('OFX-1','OFX-2')")).toBe(2n);
+  });
+
+  it('imports a GBK CSV bank statement with its account block; again, nothing new', async () => {
+    const r = await run({ bytes: CN_CSV, filename: 'cn-bank-gbk.csv' });
+    expect(r.format).toBe('csv');
+    expect(r.balance.ok).toBe(true);
+    expect(r.statements).toEqual([
+      { id: '6222021234567890/CNY', account: '6222021234567890', currency: 'CNY', opening: '100000.00', closing: '97285.50', fromDate: '2024-03-01', toDate: '2024-03-31', lines: 5 },
+    ]);
+    expect(r.counts).toEqual({ lines: 5, created: 3, receipts: 2, payments: 1, duplicates: 0, unidentified: 0, rejected: 2 });
+    expect(r.lines.filter((l) => l.outcome === 'created').map((l) => [l.partyCode, l.matchedBy, l.amount])).toEqual([
+      ['C-XINGCHEN', 'account', '12000.00'],
+      ['S-HENGXIN', 'account', '3500.00'],
+      ['C-YUNFAN', 'name', '8800.50'],
+    ]);
+    const [receipt] = await db.query<{ bank_account: string; remittance: string; counterparty_account: string }>(
+      `SELECT bank_account, remittance, counterparty_account FROM receipts WHERE bank_reference = 'FL20240301000123'`,
+    );
+    expect(receipt).toEqual({ bank_account: '6222021234567890', remittance: '货款 INV-2024-0012', counterparty_account: '1100223344556677' });
+    const again = await run({ bytes: CN_CSV, filename: 'cn-bank-gbk.csv' });
+    expect(again.counts).toEqual({ lines: 5, created: 0, receipts: 0, payments: 0, duplicates: 3, unidentified: 0, rejected: 2 });
+  });
+
+  it('imports an XLSX statement without references: the line fingerprint keeps identical payments two and re-imports idempotent', async () => {
+    const before = await count();
+    const r = await run({ bytes: CN_XLSX, filename: 'cn-bank.xlsx' });
+    expect(r.format).toBe('xlsx');
+    expect(r.counts).toEqual({ lines: 4, created: 4, receipts: 2, payments: 2, duplicates: 0, unidentified: 1, rejected: 0 });
+    expect(await count()).toBe(before + 4n);
+    const again = await run({ bytes: CN_XLSX, filename: 'cn-bank-again.xlsx' });
+    expect(again.counts).toEqual({ lines: 4, created: 0, receipts: 0, payments: 0, duplicates: 4, unidentified: 0, rejected: 0 });
+    expect(await count()).toBe(before + 4n);
+    expect(await ledgerViolations(db)).toEqual([]);
   });
 });

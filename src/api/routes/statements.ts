@@ -1,6 +1,7 @@
 /**
  * POST /api/statements/import: a bank statement file (base64 in JSON) into the ledger, one
- * transaction, idempotent with Idempotency-Key through write().
+ * transaction, idempotent with Idempotency-Key through write(). The format (camt, MT940/MT942,
+ * BAI2, OFX, a bank's CSV/XLSX table) is recognised from the bytes, as on the command line.
  */
 import { z } from 'zod';
 import type { Database } from '../../db/database';
@@ -34,7 +35,7 @@ export function registerStatementRoutes(app: ZApp, db: Database): void {
       },
       schema: {
         tags: ['statements'],
-        summary: 'Import a bank statement (camt.053/052/054, MT940/MT942): credits → receipts, debits → payments',
+        summary: 'Import a bank statement (camt.053/052/054, MT940/MT942, BAI2, OFX, bank CSV/XLSX table): credits → receipts, debits → payments',
         body: importBody,
       },
     },

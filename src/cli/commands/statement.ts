@@ -1,7 +1,9 @@
 /**
  * `shoufu statement import FILE [--entity CODE] [--dry-run] [--accept-mismatch]`: a bank statement
- * (camt.053/052/054, MT940/MT942) into the ledger as receipts and payments, one transaction per
- * file. The result is JSON on stdout; a short summary goes to stderr.
+ * (camt.053/052/054, MT940/MT942, BAI2, OFX, or a bank's CSV/XLSX table) into the ledger as
+ * receipts and payments, one transaction per file. The result is JSON on stdout; a short summary
+ * goes to stderr. `shoufu statement parse FILE` prints the normalized statement and its checks
+ * without a database.
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -9,6 +11,8 @@ import type { Command } from 'commander';
 import { openFromEnv } from '../../app/runtime';
 import type { Database } from '../../db/database';
 import { formatToAppError, importStatement, type StatementImportResult } from '../../import/statements/import';
+import { type ParsedStatement, parseStatement } from '../../import/statements/parse';
+import { fromMinor } from '../../import/statements/currencies';
 import { checkSize, defaultMaxBytes } from '../../import/xml';
 import { type Actor, SYSTEM_ACTOR, withActor } from '../../services/actor';
 import { AppError } from '../../services/errors';
@@ -67,6 +71,34 @@ export function runStatementImport(db: Database, actor: Actor, file: string, opt
   );
 }
 
+/** The normalized statement file and its checks, without a database (`shoufu statement parse`). */
+export async function parseStatementPath(file: string): Promise<ParsedStatement> {
+  const bytes = readImportFile(file);
+  try {
+    return await parseStatement(bytes);
+  } catch (err) {
+    throw formatToAppError(err);
+  }
+}
+
+/** A few lines a person reads after a parse. */
+export function parseSummary(file: string, p: ParsedStatement): string {
+  const out = [
+    `${basename(file)}: ${p.format}${p.version ? ` ${p.version}` : ''}, ${p.statements.length} statement(s)`,
+    ...p.statements.map((s) => {
+      const credits = s.lines.filter((l) => l.direction === 'credit');
+      const debits = s.lines.filter((l) => l.direction === 'debit');
+      const sum = (ls: typeof s.lines) => fromMinor(ls.reduce((a, l) => a + l.amountMinor, 0n), s.currency);
+      const bal = (b: typeof s.opening) => (b ? fromMinor(b.amountMinor, b.currency) : '—');
+      return `  ${s.id} ${s.account.iban ?? s.account.other ?? ''} ${s.currency} ${s.fromDate ?? ''}–${s.toDate ?? ''}: opening ${bal(s.opening)}, ${credits.length} credits ${sum(credits)}, ${debits.length} debits ${sum(debits)}, closing ${bal(s.closing)}`;
+    }),
+    `  checks: ${p.check.ok ? 'ok' : 'MISMATCH'}${p.check.checked.length ? ` (${p.check.checked.join(', ')})` : ' (nothing to check)'}`,
+    ...p.check.issues.map((i) => `    ${i.statementId} ${i.check}: ${i.message}`),
+    ...[...p.warnings, ...p.statements.flatMap((s) => s.warnings.map((w) => `${s.id}: ${w}`))].map((w) => `  warning: ${w}`),
+  ];
+  return `${out.join('\n')}\n`;
+}
+
 /** A few lines a person reads after an import. */
 export function statementSummary(r: StatementImportResult): string {
   const c = r.counts;
@@ -84,7 +116,16 @@ export function statementSummary(r: StatementImportResult): string {
 }
 
 export function registerStatementCommands(program: Command): void {
-  const statement = program.command('statement').description('bank statements (camt.053/052/054, MT940/MT942)');
+  const statement = program.command('statement').description('bank statements (camt.053/052/054, MT940/MT942, BAI2, OFX, bank CSV/XLSX tables)');
+  statement
+    .command('parse <file>')
+    .description('print the normalized statement and its control checks as JSON, write nothing (exit 1 if the checks fail)')
+    .action(async (file: string) => {
+      const parsed = await parseStatementPath(file);
+      process.stdout.write(`${toJson(parsed)}\n`);
+      process.stderr.write(parseSummary(file, parsed));
+      if (!parsed.check.ok) process.exitCode = 1;
+    });
   statement
     .command('import <file>')
     .description('import a bank statement: credits become receipts, debits payments (one transaction per file)')

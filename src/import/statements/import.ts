@@ -1,7 +1,9 @@
 /**
  * Importing a bank statement into the ledger, in the caller's transaction (all or nothing per
  * file). Credit lines become receipts (side AR), debit lines payments (side AP), through the same
- * createReceipt() use case the API and the UI use.
+ * createReceipt() use case the API and the UI use. Any format parseStatement() reads: camt.05x,
+ * MT940/MT942, BAI2, OFX, and banks' CSV/XLSX statement tables; their control figures (balances,
+ * summaries, BAI2 trailer control totals, a table's running balance) decide `statement_unbalanced`.
  *
  *   parse → check balances → plan every line (duplicate? whose money? importable?) → write
  *
@@ -28,7 +30,7 @@ import { createReceipt } from '../../services/ledger/receipts';
 import { FormatError } from '../xml';
 import { fromMinor } from './currencies';
 import type { Statement, StatementLine } from './model';
-import { type ParsedStatement, parseStatementFile } from './parse';
+import { type ParsedStatement, parseStatement } from './parse';
 
 export interface StatementImportInput {
   /** Entity code; the first entity when omitted. */
@@ -183,7 +185,7 @@ export async function importStatement(tx: Queryable, actor: Actor, input: Statem
   }
   let parsed: ParsedStatement;
   try {
-    parsed = parseStatementFile(input.bytes, input.maxBytes !== undefined ? { maxBytes: input.maxBytes } : {});
+    parsed = await parseStatement(input.bytes, input.maxBytes !== undefined ? { maxBytes: input.maxBytes } : {});
   } catch (err) {
     throw formatToAppError(err);
   }

@@ -5,14 +5,14 @@
  */
 import { fromMinor } from './currencies';
 
-export type StatementFormat = 'camt.052' | 'camt.053' | 'camt.054' | 'mt940' | 'mt942';
+export type StatementFormat = 'camt.052' | 'camt.053' | 'camt.054' | 'mt940' | 'mt942' | 'bai2' | 'ofx' | 'csv' | 'xlsx';
 
 export interface Balance {
   /** Signed: a debit (overdrawn) balance is negative. */
   amountMinor: bigint;
   currency: string;
   date: string | null;
-  /** OPBD/CLBD/PRCD/ITBD… for camt, 60F/60M/62F/62M for MT940. */
+  /** OPBD/CLBD/PRCD/ITBD… for camt, 60F/60M/62F/62M for MT940, 010/015 for BAI2, LEDGERBAL for OFX, 期初余额/期末余额/余额 for tables. */
   type: string;
 }
 
@@ -64,17 +64,25 @@ export interface Statement {
   toDate: string | null;
   opening: Balance | null;
   closing: Balance | null;
-  /** The bank's own summary, when the file carries one. */
+  /**
+   * The bank's own summary, when the file carries one. A count of null means the bank gave the
+   * total without the number of items (BAI2 100/400 with a blank item count, a table's 合计 row).
+   */
   summary: {
     entries?: { count: number; sumMinor?: bigint; netMinor?: bigint };
-    credits?: { count: number; sumMinor: bigint };
-    debits?: { count: number; sumMinor: bigint };
+    credits?: { count: number | null; sumMinor: bigint };
+    debits?: { count: number | null; sumMinor: bigint };
   } | null;
   lines: StatementLine[];
   /** Non-fatal observations (ignored tags, a preamble, missing dates…), in file order. */
   warnings: string[];
   /** Entries whose transaction details do not add up to the entry amount. */
   detailIssues: string[];
+  /**
+   * Format-specific control figures the parser compared itself (BAI2 account trailer 49 control
+   * total and record count, a table's running balance column): which ran, and what did not match.
+   */
+  controls?: { checked: string[]; issues: CheckIssue[] };
 }
 
 export interface ParsedStatementFile {
@@ -84,11 +92,24 @@ export interface ParsedStatementFile {
   messageId: string | null;
   statements: Statement[];
   warnings: string[];
+  /** Control figures above the statements (BAI2 group 98 and file 99 trailers). */
+  controls?: { checked: string[]; issues: CheckIssue[] };
 }
 
 export interface CheckIssue {
   statementId: string;
-  check: 'balance' | 'balance_currency' | 'summary_count' | 'summary_sum' | 'summary_net' | 'credits' | 'debits' | 'details_sum';
+  check:
+    | 'balance'
+    | 'balance_currency'
+    | 'summary_count'
+    | 'summary_sum'
+    | 'summary_net'
+    | 'credits'
+    | 'debits'
+    | 'details_sum'
+    | 'control_total'
+    | 'record_count'
+    | 'running_balance';
   message: string;
   expected?: string;
   actual?: string;
@@ -143,25 +164,29 @@ export function checkStatement(s: Statement): CheckResult {
     const entryCount = (ls: StatementLine[]) => new Set(ls.map((l) => l.entryIndex)).size;
     if (sum.credits) {
       checked.push('credits');
-      if (sum.credits.count !== entryCount(credits) || sum.credits.sumMinor !== total(credits)) {
+      const count = sum.credits.count;
+      if ((count !== null && count !== entryCount(credits)) || sum.credits.sumMinor !== total(credits)) {
+        const said = count === null ? `credits of ${fmt(sum.credits.sumMinor)}` : `${count} credits of ${fmt(sum.credits.sumMinor)}`;
         issues.push({
           statementId: s.id,
           check: 'credits',
-          message: `the bank's summary says ${sum.credits.count} credits of ${fmt(sum.credits.sumMinor)}; the statement holds ${entryCount(credits)} of ${fmt(total(credits))}`,
-          expected: `${sum.credits.count} / ${fmt(sum.credits.sumMinor)}`,
-          actual: `${entryCount(credits)} / ${fmt(total(credits))}`,
+          message: `the bank's summary says ${said}; the statement holds ${entryCount(credits)} of ${fmt(total(credits))}`,
+          expected: count === null ? fmt(sum.credits.sumMinor) : `${count} / ${fmt(sum.credits.sumMinor)}`,
+          actual: count === null ? fmt(total(credits)) : `${entryCount(credits)} / ${fmt(total(credits))}`,
         });
       }
     }
     if (sum.debits) {
       checked.push('debits');
-      if (sum.debits.count !== entryCount(debits) || sum.debits.sumMinor !== total(debits)) {
+      const count = sum.debits.count;
+      if ((count !== null && count !== entryCount(debits)) || sum.debits.sumMinor !== total(debits)) {
+        const said = count === null ? `debits of ${fmt(sum.debits.sumMinor)}` : `${count} debits of ${fmt(sum.debits.sumMinor)}`;
         issues.push({
           statementId: s.id,
           check: 'debits',
-          message: `the bank's summary says ${sum.debits.count} debits of ${fmt(sum.debits.sumMinor)}; the statement holds ${entryCount(debits)} of ${fmt(total(debits))}`,
-          expected: `${sum.debits.count} / ${fmt(sum.debits.sumMinor)}`,
-          actual: `${entryCount(debits)} / ${fmt(total(debits))}`,
+          message: `the bank's summary says ${said}; the statement holds ${entryCount(debits)} of ${fmt(total(debits))}`,
+          expected: count === null ? fmt(sum.debits.sumMinor) : `${count} / ${fmt(sum.debits.sumMinor)}`,
+          actual: count === null ? fmt(total(debits)) : `${entryCount(debits)} / ${fmt(total(debits))}`,
         });
       }
     }
@@ -205,12 +230,17 @@ export function checkStatement(s: Statement): CheckResult {
     }
   }
   for (const w of s.detailIssues) issues.push({ statementId: s.id, check: 'details_sum', message: w });
+  if (s.controls) {
+    checked.push(...s.controls.checked);
+    issues.push(...s.controls.issues);
+  }
   return { ok: issues.length === 0, checked: [...new Set(checked)], issues };
 }
 
 /** All statements of a file checked together. */
 export function checkFile(f: ParsedStatementFile): CheckResult {
   const results = f.statements.map(checkStatement);
+  if (f.controls) results.push({ ok: f.controls.issues.length === 0, checked: f.controls.checked, issues: f.controls.issues });
   return {
     ok: results.every((r) => r.ok),
     checked: [...new Set(results.flatMap((r) => r.checked))],

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { detectKind, FAMILY_FIELDS, type Family, knownHeaderCount, matchHeader, missingColumns, normalizeHeader, normalizeOverrides, type Side } from './headers';
+import { detectKind, FAMILY_FIELDS, type Family, knownHeaderCount, matchHeader, matchStatementHeader, missingColumns, normalizeHeader, normalizeOverrides, type Side } from './headers';
 
 const fieldsOf = (header: string[], family: Family, side: Side | null = null, overrides = {}) => {
   const m = matchHeader(header, family, side, overrides);
@@ -156,5 +156,20 @@ describe('kind detection from the headers', () => {
     const d = detectKind(header);
     expect(d.kind).toBeNull();
     if (!d.kind) expect(d.reason).toMatch(/\S/);
+  });
+});
+
+describe('bank statement table headers (STATEMENT_FIELDS)', () => {
+  it('maps Chinese and English statement columns; 交易时间 is the date alone, the time beside 交易日期', () => {
+    const cn = matchStatementHeader(['序号', '交易日期', '交易时间', '摘要', '收入金额', '支出金额', '账户余额', '对方户名', '对方账户', '用途', '交易流水号', '凭证号', '币种']);
+    expect(Object.fromEntries(cn.fields)).toEqual({
+      date: 1, time: 2, summary: 3, credit: 4, debit: 5, balance: 6, counterpartyName: 7, counterpartyAccount: 8, remittance: 9, bankReference: 10, currency: 12,
+    });
+    expect(cn.columns[0]!.status).toBe('ignored');
+    expect(cn.columns[11]!.status).toBe('duplicate');
+    const alone = matchStatementHeader(['交易时间', '收(付)款人名称', '借方发生额', '贷方发生额', '借贷标志', '金额']);
+    expect(Object.fromEntries(alone.fields)).toEqual({ date: 0, counterpartyName: 1, debit: 2, credit: 3, direction: 4, amount: 5 });
+    const en = matchStatementHeader(['Date', 'Description', 'Credit', 'Debit', 'Balance', 'Reference', 'Counterparty']);
+    expect(Object.fromEntries(en.fields)).toEqual({ date: 0, summary: 1, credit: 2, debit: 3, balance: 4, bankReference: 5, counterpartyName: 6 });
   });
 });

@@ -411,7 +411,15 @@ export function normalizeOverrides(map: Record<string, string> | undefined | nul
  * field if it has one and it is free, else it is reported as a duplicate.
  */
 export function matchHeader(header: readonly string[], family: Family, side: Side | null, overrides: ColumnOverrides = {}): HeaderMatch {
-  const index = INDEX[family];
+  return { family, ...matchColumns(INDEX[family], header, side, overrides) };
+}
+
+function matchColumns(
+  index: Map<string, AliasEntry[]>,
+  header: readonly string[],
+  side: Side | null,
+  overrides: ColumnOverrides,
+): { columns: ColumnMatch[]; fields: Map<string, number> } {
   type Claim = { col: number; entry: AliasEntry; rank: number };
   const claims: Claim[] = [];
   const columns: ColumnMatch[] = header.map((raw, i) => {
@@ -468,7 +476,7 @@ export function matchHeader(header: readonly string[], family: Family, side: Sid
       columns[c.col] = { ...columns[c.col]!, field: c.entry.field, status: 'duplicate' };
     }
   }
-  return { family, columns, fields };
+  return { columns, fields };
 }
 
 /** The required column groups the match lacks, as field keys (one group per entry). */
@@ -542,4 +550,108 @@ export function detectKind(header: readonly string[], overrides: ColumnOverrides
     return { kind: null, reason: `the headers do not say whether these are ${what}`, scores };
   }
   return { kind: kindOf(best!.family, ar > ap ? 'AR' : 'AP'), scores };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bank statement tables (银行流水 / 对账单 exports): their own dictionary, outside the import kinds
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Columns of a bank statement table as Chinese banks (工行, 建行, 农行, 中行, 招行, 交行 …) and
+ * English-language online banking export them. Read by src/import/statements/tabular.ts; not an
+ * import kind (the statement import turns each row into a receipt or a payment itself).
+ */
+export const STATEMENT_FIELDS: FieldSpec[] = [
+  {
+    key: 'date',
+    zh: '交易日期',
+    en: 'date',
+    aliases: [
+      ...['交易日期', '记账日期', '入账日期', '账务日期', '交易日', '日期', 'date', 'transaction date', 'booking date', 'posting date', 'posted date', 'trans date'].map(
+        (name) => ({ name, priority: 3 }),
+      ),
+      // 交易时间 alone holds date and time; beside a 交易日期 column it is the time of day.
+      ...['交易时间', '记账时间', '入账时间', 'time', 'transaction time'].map((name) => ({ name, priority: 1, fallback: 'time' })),
+    ],
+  },
+  { key: 'time', zh: '交易时间', en: 'time', aliases: ['时间'] },
+  { key: 'valueDate', zh: '起息日', en: 'value date', aliases: ['起息日', '起息日期', '计息日', 'value date', 'valuedate'] },
+  {
+    key: 'credit',
+    zh: '贷方发生额',
+    en: 'credit',
+    aliases: [
+      '贷方发生额', '贷方金额', '贷方发生额(元)', '贷方', '收入金额', '收入', '收入额', '存入金额', '存入', '转入金额', '来账金额', '收款金额',
+      'credit', 'credits', 'credit amount', 'cr', 'cr amount', 'deposit', 'deposits', 'money in', 'paid in', 'amount in',
+    ],
+  },
+  {
+    key: 'debit',
+    zh: '借方发生额',
+    en: 'debit',
+    aliases: [
+      '借方发生额', '借方金额', '借方发生额(元)', '借方', '支出金额', '支出', '支出额', '取出金额', '支取金额', '转出金额', '往账金额', '付款金额',
+      'debit', 'debits', 'debit amount', 'dr', 'dr amount', 'withdrawal', 'withdrawals', 'money out', 'paid out', 'amount out',
+    ],
+  },
+  { key: 'amount', zh: '交易金额', en: 'amount', aliases: ['交易金额', '发生额', '金额', '交易额', 'amount', 'transaction amount'] },
+  {
+    key: 'direction',
+    zh: '借贷标志',
+    en: 'debit/credit',
+    aliases: [
+      '借贷标志', '借贷方向', '借贷', '借/贷', '借贷标识', '收支标志', '收支', '收/支', '收支方向', '收支类型', '交易方向', '资金方向', '方向',
+      'dr/cr', 'cr/dr', 'debit/credit', 'credit/debit', 'd/c', 'c/d', 'direction',
+    ],
+  },
+  { key: 'balance', zh: '余额', en: 'balance', aliases: ['余额', '账户余额', '当前余额', '交易后余额', '联机余额', '本次余额', 'balance', 'running balance', 'account balance'] },
+  { key: 'currency', zh: '币种', en: 'currency', aliases: CURRENCY },
+  {
+    key: 'counterpartyName',
+    zh: '对方户名',
+    en: 'counterparty',
+    aliases: [
+      '对方户名', '对方名称', '对方单位', '对方单位名称', '对方账户名称', '对方账户名', '对方户名称', '收(付)款人名称', '收/付款人名称', '收付款人名称',
+      '收(付)款人', '收付款人', '交易对方', '交易对手', '对手方名称', '对方', 'counterparty', 'counterparty name', 'payee/payer', 'payer/payee',
+      'other party', 'beneficiary/remitter',
+    ],
+  },
+  {
+    key: 'counterpartyAccount',
+    zh: '对方账号',
+    en: 'counterparty account',
+    aliases: [
+      '对方账号', '对方账户', '对方银行账号', '对方卡号', '收(付)款人账号', '收/付款人账号', '收付款人账号', '对方账号/卡号', '对手方账号',
+      'counterparty account', 'counterparty account number', 'other party account',
+    ],
+  },
+  { key: 'counterpartyBank', zh: '对方开户行', en: 'counterparty bank', aliases: ['对方开户行', '对方开户银行', '对方行名', '对方银行', '收(付)款人开户行', 'counterparty bank'] },
+  { key: 'summary', zh: '摘要', en: 'description', aliases: ['摘要', '交易摘要', '交易类型', '业务类型', '交易种类', '业务摘要', 'description', 'details', 'transaction type', 'type', 'narrative'] },
+  {
+    key: 'remittance',
+    zh: '附言/用途',
+    en: 'remittance',
+    aliases: ['附言', '用途', '备注', '交易附言', '汇款附言', '附加信息', '交易用途', '资金用途', '用途/附言', '附言/用途', 'remark', 'remarks', 'memo', 'purpose', 'remittance', 'remittance info', 'note'],
+  },
+  {
+    key: 'bankReference',
+    zh: '流水号',
+    en: 'reference',
+    aliases: [
+      ...['流水号', '交易流水号', '银行流水号', '业务流水号', '交易参考号', '银行交易流水号', '交易序号', '账务流水号', 'reference', 'bank reference', 'reference number', 'ref', 'ref no', 'transaction id', 'transaction reference'].map(
+        (name) => ({ name, priority: 3 }),
+      ),
+      ...['凭证号', '凭证号码', '交易号', '参考号', '柜员流水号', 'voucher no'].map((name) => ({ name, priority: 1 })),
+    ],
+  },
+  { key: 'account', zh: '本方账号', en: 'account', aliases: ['本方账号', '我方账号', '本方账户', '账号', '帐号', '账户', 'account', 'account number', 'account no'] },
+  { key: 'accountName', zh: '本方户名', en: 'account name', aliases: ['本方户名', '我方户名', '户名', '账户名称', 'account name'] },
+  { key: 'rowNumber', zh: '序号', en: 'no.', ignore: true, aliases: ['序号', '行号', 'no', 'no.'] },
+];
+
+const STATEMENT_INDEX = buildIndex(STATEMENT_FIELDS);
+
+/** Maps a header row of a bank statement table to STATEMENT_FIELDS (no sides; same matching rules). */
+export function matchStatementHeader(header: readonly string[], overrides: ColumnOverrides = {}): { columns: ColumnMatch[]; fields: Map<string, number> } {
+  return matchColumns(STATEMENT_INDEX, header, null, overrides);
 }
