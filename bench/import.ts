@@ -45,12 +45,12 @@ async function writeCsv(path: string, n: number): Promise<void> {
     const amount = (m: number) => `${Math.floor(m / 100)}.${String(m % 100).padStart(2, '0')}`;
     buf += `INV-${String(i).padStart(8, '0')},C${String(i % CUSTOMERS).padStart(4, '0')},${issue},${due},${amount(totalMinor)},${amount(taxMinor)},CNY,货款\n`;
     if (buf.length > 1 << 16) {
-      if (!out.write(buf)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
       buf = '';
     }
   }
   out.end(buf);
-  await new Promise((r) => out.once('finish', r));
+  await new Promise<void>((r) => out.once('finish', () => r()));
 }
 
 const BARE_TABLE = `CREATE TABLE bench_bare_invoices (

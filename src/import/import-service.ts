@@ -81,6 +81,11 @@ export interface ImportOptions {
   /** Called after each chunk; awaited, so a slow consumer slows the import rather than piling up. */
   onProgress?: (p: ImportProgress) => void | Promise<void>;
   idempotency?: IdempotencyHooks;
+  /**
+   * Called in the import's last writing transaction (or in one of its own when nothing needed
+   * writing), with the file rows that were rejected: work that must commit with the import.
+   */
+  finalize?: (tx: Queryable, rejectedRows: ReadonlySet<number>) => Promise<void>;
   previewRows?: number;
   /** Test and tuning knobs; default from SHOUFU_IMPORT_SINGLE_TX_ROWS / SHOUFU_IMPORT_BATCH_ROWS. */
   singleTxMaxRows?: number;
@@ -127,7 +132,7 @@ export interface ImportResult {
   kind: ImportKind;
   kindDetected: boolean;
   entity: string | null;
-  file: { name: string; format: 'csv' | 'xlsx'; encoding: string | null; delimiter: string | null; sheet: string | null; sheets: string[] | null; sha256: string; headerRow: number };
+  file: { name: string; format: 'csv' | 'xlsx' | 'records'; encoding: string | null; delimiter: string | null; sheet: string | null; sheets: string[] | null; sha256: string; headerRow: number };
   columns: (Pick<ColumnMatch, 'index' | 'ref' | 'header' | 'field' | 'status' | 'source'> & { label: string | null })[];
   unrecognisedColumns: string[];
   /** Fields of the kind, for choosing a mapping. */
@@ -410,6 +415,8 @@ class ImportJob<V, P, S extends KindState> {
     if (options.dryRun) return this.finishResult('dry_run', null, null);
     if (this.rejectedRows.size > 0 && !options.validOnly) return this.finishResult('rejected', null, null);
     if (this.planned.create + this.planned.update === 0) {
+      const { finalize } = options;
+      if (finalize) await withActor(this.ctx.db, this.ctx.actor, (tx) => finalize(tx, this.rejectedRows));
       return this.finishResult('imported', { created: 0, updated: 0, unchanged: this.planned.unchanged }, null);
     }
     const toWrite = this.planned.create + this.planned.update + this.planned.unchanged;
@@ -732,6 +739,7 @@ class ImportJob<V, P, S extends KindState> {
           lastRow = chunk[chunk.length - 1]!.raw.rowNo;
           await options.onProgress?.({ phase: 'apply', done, total, committed: false });
         }
+        await options.finalize?.(tx, new Set([...this.rejectedRows, ...tally.rejected.map((r) => r.raw.rowNo)]));
         const counts = this.countsOf(run.prior, tally, tally.rejected.filter((r) => !this.rejectedRows.has(r.raw.rowNo)).length);
         await tx.query(
           `UPDATE import_runs SET status = 'done', counts = $2::jsonb, committed_through_row = $3, heartbeat_at = now(), finished_at = now() WHERE id = $1`,
@@ -802,6 +810,7 @@ class ImportJob<V, P, S extends KindState> {
       const outcome = await withActor(db, actor, async (tx) => {
         const replay = options.idempotency ? await options.idempotency.claim(tx) : null;
         if (replay) return { replay };
+        await options.finalize?.(tx, this.rejectedRows);
         await tx.query(`UPDATE import_runs SET status = 'done', counts = $2::jsonb, heartbeat_at = now(), finished_at = now() WHERE id = $1`, [run.id, JSON.stringify(counts)]);
         const result = this.buildResult('imported', counts, { id: run.id, mode: 'batched', resumedFromRow: run.resumedFromRow, committedThroughRow: committedThrough });
         if (options.idempotency) await options.idempotency.store(tx, result);

@@ -51,3 +51,37 @@ export async function storeResult(tx: Queryable, userId: string, key: string, st
     toJson(body),
   ]);
 }
+
+/** What a write that manages its own transactions (imports, sync) needs to honour a key. */
+export interface KeyHooks {
+  claim(tx: Queryable): Promise<Replay | null>;
+  store(tx: Queryable, body: unknown): Promise<void>;
+}
+
+/**
+ * For writes that run several transactions (imports): a completed request with the key replays at
+ * once, before any work; otherwise hooks that claim the key and store the response inside the
+ * write's last transaction. A key reused for a different request is refused.
+ */
+export async function prepareKey(
+  run: <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>,
+  userId: string,
+  key: string,
+  hash: string,
+  statusCode = 200,
+): Promise<{ replay: Replay } | { hooks: KeyHooks }> {
+  const [prior] = await run((tx) =>
+    tx.query<{ request_hash: string; status_code: number | null; response: unknown }>(
+      'SELECT request_hash, status_code, response FROM idempotency_keys WHERE user_id = $1 AND key = $2',
+      [userId, key],
+    ),
+  );
+  if (prior && prior.request_hash !== hash) throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request', ['Idempotency-Key']);
+  if (prior?.status_code) return { replay: { statusCode: prior.status_code, body: prior.response } };
+  return {
+    hooks: {
+      claim: (tx) => claimKey(tx, userId, key, hash),
+      store: (tx, body) => storeResult(tx, userId, key, statusCode, body),
+    },
+  };
+}

@@ -314,7 +314,13 @@ describe.each(databases)('tabular import on $name', (database) => {
       truncateSync(huge, 2 * 1024 ** 3);
       const source = fileSource(huge);
       let opened = false;
-      const watched = { ...source, open: () => ((opened = true), source.open()) };
+      const watched = {
+        ...source,
+        open: () => {
+          opened = true;
+          return source.open();
+        },
+      };
       await expect(importTable(db, seed.finance, watched)).rejects.toMatchObject({ code: 'file_too_large', status: 413 });
       expect(source.size).toBe(2 * 1024 ** 3);
       expect(opened).toBe(false);

@@ -22,7 +22,7 @@ import { listMappings } from '../../import/tabular/mapping';
 import { bufferSource } from '../../import/tabular/read';
 import { withActor } from '../../services/actor';
 import { AppError } from '../../services/errors';
-import { claimKey, requestHash, storeResult } from '../../services/idempotency';
+import { prepareKey, requestHash } from '../../services/idempotency';
 import { errorBody, read, requireActor, type ZApp } from '../http';
 
 /** The largest file accepted (SHOUFU_IMPORT_MAX_MB, default 50 MB, as for the other importers). */
@@ -121,21 +121,12 @@ async function handleImport(db: Database, req: FastifyRequest, reply: FastifyRep
     const { data: _bytes, ...options } = input;
     const hash = requestHash('POST', '/api/import', { ...options, sha256 });
     // A completed request with this key replays at once, before the file is read again.
-    const [prior] = await withActor(db, actor, (tx) =>
-      tx.query<{ request_hash: string; status_code: number | null; response: unknown }>(
-        'SELECT request_hash, status_code, response FROM idempotency_keys WHERE user_id = $1 AND key = $2',
-        [actor.userId, key],
-      ),
-    );
-    if (prior && prior.request_hash !== hash) throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request', ['Idempotency-Key']);
-    if (prior?.status_code) {
-      reply.code(prior.status_code).header('Idempotent-Replayed', 'true');
-      return prior.response;
+    const prepared = await prepareKey((fn) => withActor(db, actor, fn), actor.userId, key, hash);
+    if ('replay' in prepared) {
+      reply.code(prepared.replay.statusCode).header('Idempotent-Replayed', 'true');
+      return prepared.replay.body;
     }
-    idempotency = {
-      claim: (tx) => claimKey(tx, actor.userId, key, hash),
-      store: (tx, result) => storeResult(tx, actor.userId, key, 200, result),
-    };
+    idempotency = prepared.hooks;
   }
 
   const chunks: Buffer[] = [];

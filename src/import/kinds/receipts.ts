@@ -9,12 +9,13 @@
 import type { Queryable } from '../../db/database';
 import { type OpenInstallment, planOldestFirst } from '../../domain/ledger';
 import { formatAmount } from '../../domain/money';
-import type { Actor } from '../../services/actor';
+import { type Actor, createdBy, requireLedgerWriter } from '../../services/actor';
+import { audit } from '../../services/audit';
 import { allocateReceipt } from '../../services/ledger/allocations';
 import { createReceipt } from '../../services/ledger/receipts';
 import { parseCode, parseCurrency, parseDate, parseList, parseMethod, parseMoney, parseText } from '../tabular/values';
 import { actorIsScoped, EntityCache, lookupParties, numberTaken, resolveParty, roleError, KeySet } from './common';
-import { FieldReader, type FieldError, type ImportEnv, type KindHandler, type KindState, type MappedRow, type Outcome, reject, type Row } from './types';
+import { type BatchInfo, FieldReader, type FieldError, type ImportEnv, type KindHandler, type KindState, type MappedRow, type Outcome, reject, type Row } from './types';
 
 export interface ReceiptValue {
   number: string | null;
@@ -349,8 +350,107 @@ async function write(tx: Queryable, actor: Actor, { rowNo, value: v }: Row<Recei
   }
 }
 
+/**
+ * New receipts that settle nothing, set-based: numbers drawn from the sequence in one statement,
+ * one INSERT … SELECT FROM unnest(…), and one audit entry listing every receipt. Rows that
+ * allocate (or only add allocations to a posted receipt) go through write() one by one.
+ */
+async function writeBatch(
+  tx: Queryable,
+  actor: Actor,
+  rows: { row: Row<ReceiptValue>; outcome: { action: 'create' | 'update'; plan: ReceiptPlan } }[],
+  state: ReceiptState,
+  env: ImportEnv,
+  batch: BatchInfo,
+): Promise<void> {
+  requireLedgerWriter(actor);
+  const simple = rows.filter((r) => !r.outcome.plan.receiptId && r.outcome.plan.lines.length === 0);
+  if (simple.length) {
+    const entities = await tx.query<{ id: string; code: string }>('SELECT id, code FROM entities WHERE code = ANY($1::text[])', [[...new Set(simple.map((r) => r.outcome.plan.entityCode))]]);
+    const entityId = new Map(entities.map((e) => [e.code, e.id]));
+    const unnumbered = simple.filter((r) => !r.row.value.number).length;
+    const drawn = unnumbered
+      ? (await tx.query<{ n: bigint }>("SELECT nextval('receipt_number_seq') AS n FROM generate_series(1, $1::int)", [unnumbered])).map((r) => r.n)
+      : [];
+    const prefix = env.side === 'AR' ? 'RC' : 'PY';
+    let next = 0;
+    const cols = {
+      entity: [] as string[],
+      number: [] as string[],
+      party: [] as (string | null)[],
+      date: [] as string[],
+      currency: [] as string[],
+      amount: [] as string[],
+      method: [] as string[],
+      bankAccount: [] as (string | null)[],
+      counterpartyName: [] as (string | null)[],
+      counterpartyAccount: [] as (string | null)[],
+      remittance: [] as (string | null)[],
+      bankReference: [] as (string | null)[],
+    };
+    const documents: unknown[] = [];
+    for (const { row, outcome } of simple) {
+      const v = row.value;
+      const id = entityId.get(outcome.plan.entityCode);
+      if (!id) throw new Error(`entity ${outcome.plan.entityCode} vanished during the import`);
+      const number = v.number ?? `${prefix}${v.date.slice(2, 4)}-${drawn[next++]!.toString().padStart(6, '0')}`;
+      cols.entity.push(id);
+      cols.number.push(number);
+      cols.party.push(outcome.plan.partyId);
+      cols.date.push(v.date);
+      cols.currency.push(v.currency);
+      cols.amount.push(v.amountMinor.toString());
+      cols.method.push(v.method ?? 'bank_transfer');
+      cols.bankAccount.push(v.bankAccount);
+      cols.counterpartyName.push(v.counterpartyName);
+      cols.counterpartyAccount.push(v.counterpartyAccount);
+      cols.remittance.push(v.remittance);
+      cols.bankReference.push(v.bankReference);
+      documents.push({ number, partyId: outcome.plan.partyId, receiptDate: v.date, currency: v.currency, amount: formatAmount(v.amountMinor, v.currency), bankReference: v.bankReference });
+    }
+    const ids = await tx.query<{ id: string; number: string }>(
+      `INSERT INTO receipts (entity_id, side, number, party_id, receipt_date, currency, amount_minor, method, bank_account,
+                            counterparty_name, counterparty_account, remittance, bank_reference, created_by)
+       SELECT t.entity_id, $1, t.number, t.party_id, t.receipt_date, t.currency, t.amount, t.method, t.bank_account,
+              t.counterparty_name, t.counterparty_account, t.remittance, t.bank_reference, $2
+         FROM unnest($3::uuid[], $4::text[], $5::uuid[], $6::date[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+           AS t(entity_id, number, party_id, receipt_date, currency, amount, method, bank_account, counterparty_name, counterparty_account, remittance, bank_reference)
+       RETURNING id, number`,
+      [
+        env.side,
+        createdBy(actor),
+        cols.entity,
+        cols.number,
+        cols.party,
+        cols.date,
+        cols.currency,
+        cols.amount,
+        cols.method,
+        cols.bankAccount,
+        cols.counterpartyName,
+        cols.counterpartyAccount,
+        cols.remittance,
+        cols.bankReference,
+      ],
+    );
+    const idOf = new Map(ids.map((r) => [r.number, r.id]));
+    await audit(tx, actor, env.side === 'AR' ? 'receipt.import' : 'payment.import', 'import_batch', batch.runId ? `${batch.runId}:${batch.firstRow}` : null, null, {
+      file: env.fileName,
+      rows: { first: batch.firstRow, last: batch.lastRow },
+      side: env.side,
+      count: documents.length,
+      documents: documents.map((d) => ({ id: idOf.get((d as { number: string }).number) ?? null, ...(d as object) })),
+    });
+  }
+  for (const r of rows) {
+    if (simple.includes(r)) continue;
+    await write(tx, actor, r.row, r.outcome, state, env);
+  }
+}
+
 export const receiptsHandler: KindHandler<ReceiptValue, ReceiptPlan, ReceiptState> = {
   parse,
+  writeBatch,
   key: (v) => (v.bankReference ? { key: `ref|${v.entityCode ?? ''}|${v.bankReference}`, field: 'bankReference', text: v.bankReference } : { key: `no|${v.entityCode ?? ''}|${v.number}`, field: 'number', text: v.number ?? '' }),
   newState: () => new ReceiptState(),
   check,

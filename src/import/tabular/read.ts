@@ -24,6 +24,8 @@ export interface TableSource {
   name: string;
   size: number;
   open(): Readable;
+  /** Rows already in memory (records sent to the sync API): the first is the header. */
+  records?: Cell[][];
 }
 
 export function fileSource(path: string): TableSource {
@@ -32,6 +34,16 @@ export function fileSource(path: string): TableSource {
 
 export function bufferSource(name: string, data: Buffer): TableSource {
   return { name, size: data.length, open: () => ReadableStream.from([data]) };
+}
+
+/**
+ * A table given as rows of cells, the first row its header (the sync API's records, one column
+ * per field). It reads like a file: same header recognition, checks and writes. Its bytes, for
+ * the run's fingerprint, are the rows as JSON.
+ */
+export function recordsSource(name: string, rows: Cell[][]): TableSource {
+  const json = Buffer.from(JSON.stringify(rows));
+  return { name, size: json.length, open: () => ReadableStream.from([json]), records: rows };
 }
 
 /** A file that cannot be read as a table; nothing was imported. */
@@ -44,7 +56,7 @@ export class ImportFileError extends AppError {
 export type Encoding = 'utf-8' | 'gb18030' | 'utf-16le' | 'utf-16be';
 
 export interface TableFormat {
-  format: 'csv' | 'xlsx';
+  format: 'csv' | 'xlsx' | 'records';
   sha256: string;
   encoding?: Encoding;
   delimiter?: ',' | '\t' | ';';
@@ -78,6 +90,11 @@ const SNIFF_BYTES = 64 * 1024;
  * decide the format, the encoding and the delimiter. Refuses binary files with a clear reason.
  */
 export async function sniff(source: TableSource): Promise<TableFormat> {
+  if (source.records) {
+    const hash = createHash('sha256');
+    for await (const chunk of source.open() as AsyncIterable<Buffer>) hash.update(chunk);
+    return { format: 'records', sha256: hash.digest('hex') };
+  }
   if (source.size > LIMITS.maxFileBytes) {
     const mb = (n: number) => `${Math.round(n / 1024 / 1024).toLocaleString('en')} MB`;
     throw new ImportFileError('file_too_large', `the file is ${mb(source.size)}; files up to ${mb(LIMITS.maxFileBytes)} are imported — split it, or raise SHOUFU_IMPORT_MAX_BYTES`, 413);
@@ -166,6 +183,12 @@ export interface ReadInfo {
 
 /** Streams the rows of the table. info is filled as the workbook reveals its sheets. */
 export async function* readRows(source: TableSource, format: TableFormat, opts: { sheet?: string } = {}, info: ReadInfo = {}): AsyncGenerator<RawRow> {
+  if (format.format === 'records') {
+    const rows = source.records ?? [];
+    if (rows.length > LIMITS.maxRows) throw new ImportFileError('too_many_rows', `more than ${LIMITS.maxRows} records`);
+    for (let i = 0; i < rows.length; i++) yield { rowNo: i + 1, cells: rows[i]! };
+    return;
+  }
   if (format.format === 'xlsx') {
     yield* source.size <= LIMITS.xlsxInMemoryBytes ? readXlsxInMemory(source, opts.sheet, info) : readXlsx(source, opts.sheet, info);
   }

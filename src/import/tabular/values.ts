@@ -22,6 +22,7 @@ const ok = <T>(value: T): Parsed<T> => ({ value });
 const fail = <T>(code: string, message: string): Parsed<T> => ({ error: { code, message } });
 
 /** Full-width → half-width and compatibility forms (NFKC), the Unicode minus as '-'. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range, control characters included
 const NON_ASCII = /[^\x00-\x7f]/;
 
 export function halfWidth(text: string): string {
