@@ -3,6 +3,7 @@
  * function (migrations/0003_audit_chain.sql); verifying recomputes every hash and link.
  */
 import type { Queryable } from '../db/database';
+import { emitForAudit } from '../webhooks/events';
 import { type Actor, createdBy } from './actor';
 import { toJson } from './json';
 
@@ -24,6 +25,8 @@ export async function audit(
     before === null || before === undefined ? null : toJson(before),
     after === null || after === undefined ? null : toJson(after),
   ]);
+  // Webhooks (docs/webhooks.md): the mapped event joins the same transaction as the change.
+  await emitForAudit(tx, action, objectId, after);
 }
 
 export interface AuditVerification {
