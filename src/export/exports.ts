@@ -261,6 +261,25 @@ export function toCsv(data: ExportData): string {
   return `\uFEFF${stringify([header, ...body])}`;
 }
 
+/** Columns of the exports that hold an amount (a decimal string in the row's currency). */
+const MONEY_COLUMNS = new Set(['amount', 'allocated', 'open_balance', 'overdue', 'unapplied', 'total', 'credit_limit', 'open_cny', 'overdue_cny']);
+const DECIMAL = /^-?(\d+)(?:\.(\d+))?$/;
+
+/**
+ * An amount as an XLSX number cell shown with its currency's decimals ("#,##0.00"), so that
+ * Excel sums it. A double holds every decimal of up to 15 significant digits exactly as Excel
+ * shows it; a longer amount stays text rather than be rounded.
+ */
+function moneyCell(value: string | number | boolean | null): { value: number; numFmt: string } | null {
+  if (typeof value !== 'string') return null;
+  const m = DECIMAL.exec(value);
+  if (!m) return null;
+  const digits = (m[1]!.replace(/^0+/, '') + (m[2] ?? '')).length;
+  if (digits > 15) return null;
+  const decimals = m[2]?.length ?? 0;
+  return { value: Number(value), numFmt: decimals ? `#,##0.${'0'.repeat(decimals)}` : '#,##0' };
+}
+
 export async function writeXlsx(data: ExportData, out: Writable): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true });
   const ws = wb.addWorksheet(data.kind);
@@ -268,8 +287,17 @@ export async function writeXlsx(data: ExportData, out: Writable): Promise<void> 
   ws.getRow(1).font = { bold: true };
   for (const r of data.rows) {
     const cells: Record<string, string | number | boolean | null> = {};
-    for (const c of data.columns) cells[c] = neutraliseCell(r[c] ?? null);
-    ws.addRow(cells).commit();
+    const formats: [string, string][] = [];
+    for (const c of data.columns) {
+      const money = MONEY_COLUMNS.has(c) ? moneyCell(r[c] ?? null) : null;
+      if (money) {
+        cells[c] = money.value;
+        formats.push([c, money.numFmt]);
+      } else cells[c] = neutraliseCell(r[c] ?? null);
+    }
+    const row = ws.addRow(cells);
+    for (const [c, numFmt] of formats) row.getCell(c).numFmt = numFmt;
+    row.commit();
   }
   ws.commit();
   await wb.commit();

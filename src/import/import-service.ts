@@ -477,7 +477,8 @@ class ImportJob<V, P, S extends KindState> {
       const item: Prepared<V> = { raw, errors: parsed.errors ?? [] };
       if (parsed.value !== undefined) {
         item.value = parsed.value;
-        const key = this.handler.key(parsed.value);
+        // Duplicates within the file are found while validating; their rows are skipped when writing.
+        const key = pass === 'validate' ? this.handler.key(parsed.value) : null;
         if (key) {
           const first = keys.get(key.key);
           if (first !== undefined) item.errors.push({ field: key.field, code: 'duplicate_in_file', message: `${key.text} appears twice in the file (also row ${first})` });

@@ -86,6 +86,12 @@ describe.each(targets.map((make, i) => ({ make, name: i === 0 ? 'pglite' : 'post
     const ws = wb.worksheets[0]!;
     expect(ws.getRow(1).getCell(1).value).toBe('number');
     expect(ws.rowCount).toBeGreaterThan(400);
+    // Amounts are numbers Excel can sum, shown with the currency's two decimals; codes stay text.
+    const header = (ws.getRow(1).values as unknown[]).slice(1);
+    const amountCell = ws.getRow(2).getCell(header.indexOf('amount') + 1);
+    expect(typeof amountCell.value).toBe('number');
+    expect(amountCell.numFmt).toBe('#,##0.00');
+    expect(typeof ws.getRow(2).getCell(header.indexOf('number') + 1).value).toBe('string');
     rmSync(file);
   });
 
