@@ -21,6 +21,7 @@ import type { Database, Queryable } from '../db/database';
 import { type Actor, requireLedgerWriter, withActor } from '../services/actor';
 import { AppError, fromDatabaseError } from '../services/errors';
 import { resolveEntity } from '../services/ledger/input';
+import { contractsHandler } from './kinds/contracts';
 import { invoicesHandler } from './kinds/invoices';
 import { partiesHandler } from './kinds/parties';
 import { receiptsHandler } from './kinds/receipts';
@@ -195,7 +196,7 @@ function asFieldErrors(err: unknown): FieldError[] {
   if (!app) throw err;
   const f = app.fields[0] ?? '';
   const field =
-    f === 'number' || f === 'bankReference' || f === 'uscc' || f === 'parentCode' || f === 'creditLimit'
+    f === 'number' || f === 'bankReference' || f === 'uscc' || f === 'parentCode' || f === 'creditLimit' || f === 'schedule' || f === 'total' || f === 'validFrom' || f === 'signedOn'
       ? f
       : f === 'code'
         ? 'partyCode'
@@ -304,6 +305,8 @@ async function importRows(
       return new ImportJob(context, invoicesHandler).run(header.rest);
     case 'receipt':
       return new ImportJob(context, receiptsHandler).run(header.rest);
+    case 'contract':
+      return new ImportJob(context, contractsHandler).run(header.rest);
   }
 }
 
@@ -444,7 +447,7 @@ class ImportJob<V, P, S extends KindState> {
   private isTotals(raw: RawRow): boolean {
     const first = raw.cells.find((c) => c !== null && !(typeof c === 'string' && c.trim() === ''));
     if (typeof first !== 'string' || !TOTAL_WORDS.has(normalizeHeader(first))) return false;
-    const keys = { party: ['partyCode'], invoice: ['number'], receipt: ['number', 'bankReference'] }[this.ctx.env.family];
+    const keys = { party: ['partyCode'], invoice: ['number'], receipt: ['number', 'bankReference'], contract: ['number'] }[this.ctx.env.family];
     const m = this.mapped(raw);
     return keys.every((k) => display(m.cell(k)) === null || display(m.cell(k)) === first.trim());
   }

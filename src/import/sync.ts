@@ -66,7 +66,7 @@ export interface SyncResult {
 /** The field that identifies a record of the family within our ledger. */
 function naturalKeyField(family: Family, record: Record<string, SyncValue>): string {
   if (family === 'party') return 'partyCode';
-  if (family === 'invoice') return 'number';
+  if (family === 'invoice' || family === 'contract') return 'number';
   return record.bankReference !== undefined && record.bankReference !== null && record.bankReference !== '' ? 'bankReference' : 'number';
 }
 
@@ -84,6 +84,7 @@ async function loadLinks(tx: Queryable, source: string, family: Family, ids: str
     party: 'SELECT p.code AS key FROM parties p WHERE p.id = r.object_id',
     invoice: 'SELECT i.number AS key FROM invoices i WHERE i.id = r.object_id',
     receipt: 'SELECT coalesce(x.bank_reference, x.number) AS key FROM receipts x WHERE x.id = r.object_id',
+    contract: 'SELECT c.number AS key FROM contracts c WHERE c.id = r.object_id',
   }[family];
   const rows = await tx.query<{ external_id: string; object_id: string; key: string | null; by_ref: boolean }>(
     `SELECT r.external_id, r.object_id, k.key, ${family === 'receipt' ? '(SELECT bank_reference IS NOT NULL FROM receipts WHERE id = r.object_id)' : 'false'} AS by_ref
@@ -103,6 +104,9 @@ async function findObjects(tx: Queryable, family: Family, side: 'AR' | 'AP', ent
     for (const r of await tx.query<{ id: string; code: string }>('SELECT id, code FROM parties WHERE code = ANY($1::text[])', [values])) out.set(`partyCode|${r.code}`, r.id);
   } else if (family === 'invoice') {
     const rows = await tx.query<{ id: string; number: string }>('SELECT id, number FROM invoices WHERE entity_id = $1 AND side = $2 AND number = ANY($3::text[])', [entityId, side, values]);
+    for (const r of rows) out.set(`number|${r.number}`, r.id);
+  } else if (family === 'contract') {
+    const rows = await tx.query<{ id: string; number: string }>('SELECT id, number FROM contracts WHERE entity_id = $1 AND side = $2 AND number = ANY($3::text[])', [entityId, side, values]);
     for (const r of rows) out.set(`number|${r.number}`, r.id);
   } else {
     const rows = await tx.query<{ id: string; number: string; bank_reference: string | null }>(

@@ -356,6 +356,48 @@ describe.each(databases)('tabular import on $name', (database) => {
     await expect(imp(db, collector, 'c.csv', csv([['客户编码', '客户名称'], ['SC-3', 'x']]))).rejects.toMatchObject({ status: 403 });
   });
 
+  it('imports a contract ledger (合同台账): schedules from 付款计划, unchanged on re-import, a new version when the terms change', async () => {
+    await withActor(db, seed.finance, (tx) => createParty(tx, seed.finance, { code: 'CT-C1', name: '合同测试客户有限公司', region: '华东', paymentTermsDays: 45 }));
+    const header = ['合同编号', '合同名称', '客户编码', '合同金额', '币种', '签订日期', '付款计划', '执行状态'];
+    const rows = [
+      ['HT-2026-001', '生产线改造', 'CT-C1', '1,000,000.00', 'CNY', '2026-01-10', '预付款 30% 0天; 到货款 60% 30天; 质保金 10% 12个月', '执行中'],
+      ['HT-2026-002', '备件年度框架', 'CT-C1', '200000', 'CNY', '2026年2月1日', '', '执行中'],
+    ];
+    const first = await imp(db, seed.finance, '合同台账.csv', csv([header, ...rows]));
+    expect(first.kind).toBe('contracts');
+    expect(first.status).toBe('imported');
+    expect(first.counts).toMatchObject({ rows: 2, created: 2 });
+    const versions = await db.query<{ number: string; version: number; total_minor: bigint; schedule: unknown; valid_from: string }>(
+      `SELECT c.number, v.version, v.total_minor, v.schedule, v.valid_from FROM contracts c JOIN contract_versions v ON v.contract_id = c.id
+        WHERE c.number LIKE 'HT-2026-%' ORDER BY c.number, v.version`,
+    );
+    expect(versions[0]).toMatchObject({ number: 'HT-2026-001', version: 1, total_minor: 100_000_000n, valid_from: '2026-01-10' });
+    expect(versions[0]!.schedule).toEqual([
+      { name: '预付款', percent: '30', dueRule: { kind: 'days_after_invoice', days: 0 } },
+      { name: '到货款', percent: '60', dueRule: { kind: 'days_after_invoice', days: 30 } },
+      { name: '质保金', percent: '10', dueRule: { kind: 'months_after_invoice', months: 12 } },
+    ]);
+    // No schedule: the whole amount at the customer's terms.
+    expect(versions[1]!.schedule).toEqual([{ name: '全款', percent: '100', dueRule: { kind: 'days_after_invoice', days: 45 } }]);
+
+    const again = await imp(db, seed.finance, '合同台账.csv', csv([header, ...rows]));
+    expect(again.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
+
+    // A supplement (补充协议) raises the amount: a new version, the percents carried over.
+    const raised = await imp(db, seed.finance, '合同台账-补充.csv', csv([['合同编号', '客户编码', '合同金额', '生效日期'], ['HT-2026-001', 'CT-C1', '1200000.00', '2026-04-01']]), { kind: 'contracts' });
+    expect(raised.counts).toMatchObject({ updated: 1 });
+    const [v2] = await db.query<{ version: number; total_minor: bigint; schedule: { percent: string }[]; valid_from: string }>(
+      "SELECT v.version, v.total_minor, v.schedule, v.valid_from FROM contracts c JOIN contract_versions v ON v.contract_id = c.id AND v.version = c.current_version WHERE c.number = 'HT-2026-001'",
+    );
+    expect(v2).toMatchObject({ version: 2, total_minor: 120_000_000n, valid_from: '2026-04-01' });
+    expect(v2!.schedule.map((m) => m.percent)).toEqual(['30', '60', '10']);
+
+    // Another customer under the same number is a different contract: refused, nothing written.
+    const wrong = await imp(db, seed.finance, 'x.csv', csv([header, ['HT-2026-002', '备件', 'SB-C1', '200000', 'CNY', '2026-02-01', '', '']]), { kind: 'contracts' });
+    expect(wrong.status).toBe('rejected');
+    expect(errorsOf(wrong)).toEqual([expect.stringMatching(/^2\|(客户编码|合同编号)\|(contract_differs|unknown_party)$/)]);
+  });
+
   describe('set-based writes', () => {
     const invoiceRows = (prefix: string, n: number) =>
       Array.from({ length: n }, (_, i) => [`${prefix}-${String(i + 1).padStart(3, '0')}`, i % 2 ? 'SB-C2' : 'SB-C1', '2025-04-01', i % 3 ? '2025-05-01' : '', `${100 + i}.50`, i % 5 === 4 ? 'USD' : 'CNY']);

@@ -3,7 +3,7 @@
 -- (source system, record family, external id); an object is known under one id per source.
 CREATE TABLE external_refs (
   source       text NOT NULL CHECK (length(source) BETWEEN 1 AND 40),
-  family       text NOT NULL CHECK (family IN ('party', 'invoice', 'receipt')),
+  family       text NOT NULL CHECK (family IN ('party', 'invoice', 'receipt', 'contract')),
   external_id  text NOT NULL CHECK (length(external_id) BETWEEN 1 AND 128),
   object_id    uuid NOT NULL,
   created_at   timestamptz NOT NULL DEFAULT now(),
@@ -17,7 +17,8 @@ CREATE POLICY external_refs_scope ON external_refs TO shoufu_app
   USING (app_unrestricted()
          OR (family = 'party' AND object_id IN (SELECT id FROM parties))
          OR (family = 'invoice' AND object_id IN (SELECT id FROM invoices))
-         OR (family = 'receipt' AND object_id IN (SELECT id FROM receipts)));
+         OR (family = 'receipt' AND object_id IN (SELECT id FROM receipts))
+         OR (family = 'contract' AND object_id IN (SELECT id FROM contracts)));
 GRANT SELECT, INSERT ON external_refs TO shoufu_app;
 
 -- Which of these external ids are linked already, whatever the caller may see: an id linked to a

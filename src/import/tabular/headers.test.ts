@@ -143,6 +143,9 @@ describe('kind detection from the headers', () => {
     [['number', 'entity', 'kind', 'supplier_code', 'supplier_name', 'issue_date', 'due_date', 'currency', 'amount'], 'bills'],
     [['发票号码', '开票日期', '购买方名称', '购买方纳税人识别号', '金额', '税额', '价税合计'], 'invoices'],
     [['收款日期', '付款方', '对方账号', '收款金额', '交易流水号', '附言'], 'receipts'],
+    [['合同编号', '合同名称', '客户编码', '客户名称', '合同金额', '币种', '签订日期', '付款计划', '执行状态'], 'contracts'],
+    [['合同号', '供应商名称', '合同总额', '生效日期', '付款条件'], 'purchase_contracts'],
+    [['contract no', 'customer code', 'contract amount', 'signed on', 'payment schedule'], 'contracts'],
   ])('%j → %s', (header, kind) => {
     expect(detectKind(header).kind).toBe(kind);
   });

@@ -11,7 +11,7 @@
  */
 import { halfWidth } from './values';
 
-export type Family = 'party' | 'invoice' | 'receipt';
+export type Family = 'party' | 'invoice' | 'receipt' | 'contract';
 export type Side = 'AR' | 'AP';
 
 interface AliasSpec {
@@ -195,6 +195,43 @@ const INVOICE_FIELDS: FieldSpec[] = [
   ...IGNORED_COMMON,
 ];
 
+const CONTRACT_FIELDS: FieldSpec[] = [
+  {
+    key: 'number',
+    zh: '合同编号',
+    en: 'contract number',
+    aliases: ['合同编号', '合同号', '合同编码', '合同代码', '销售合同号@AR', '采购合同号@AP', 'contract number', 'contract no', 'contract_no', 'contract id', 'number'],
+  },
+  { key: 'entity', zh: '主体', en: 'entity', aliases: ENTITY },
+  { key: 'partyCode', zh: '客户/供应商编码', en: 'party code', aliases: PARTY_CODE_DOC },
+  { key: 'partyName', zh: '客户/供应商名称', en: 'party name', aliases: [...PARTY_NAME_DOC, '甲方@AR', '乙方@AP', '签约单位', '对方单位'] },
+  { key: 'title', zh: '合同名称', en: 'title', aliases: ['合同名称', '合同标题', '项目名称', '合同内容', 'contract name', 'title', 'contract title', 'project'] },
+  { key: 'currency', zh: '币种', en: 'currency', aliases: CURRENCY },
+  {
+    key: 'total',
+    zh: '合同金额',
+    en: 'contract amount',
+    aliases: ['合同金额', '合同总额', '合同总金额', '含税合同金额', '合同价款', '签约金额', 'contract amount', 'contract value', 'total', 'amount'],
+  },
+  { key: 'signedOn', zh: '签订日期', en: 'signed on', aliases: ['签订日期', '签约日期', '合同日期', '签署日期', 'signed on', 'signed_on', 'signing date', 'contract date'] },
+  { key: 'validFrom', zh: '生效日期', en: 'valid from', aliases: ['生效日期', '开始日期', '起始日期', '合同开始日期', 'valid from', 'valid_from', 'effective date', 'start date'] },
+  { key: 'paymentTerms', zh: '账期（天）', en: 'payment terms (days)', aliases: PAYMENT_TERMS.filter((a) => a !== '付款条件' && a !== '收款条件@AR') },
+  {
+    key: 'schedule',
+    zh: '付款计划',
+    en: 'payment schedule',
+    aliases: ['付款计划', '收款计划@AR', '付款条件', '收款条件@AR', '付款方式', '结算方式', '付款节点', 'payment schedule', 'schedule', 'milestones', 'payment plan'],
+  },
+  {
+    key: 'derived',
+    zh: '执行情况（系统计算）',
+    en: 'progress (derived)',
+    ignore: true,
+    aliases: ['已开票金额', '已收款金额@AR', '已付款金额@AP', '未开票金额', '执行状态', '合同状态', 'version', '版本', 'status', '状态', 'invoiced', 'open_balance'],
+  },
+  ...IGNORED_COMMON,
+];
+
 const RECEIPT_FIELDS: FieldSpec[] = [
   {
     key: 'number',
@@ -292,13 +329,14 @@ const RECEIPT_FIELDS: FieldSpec[] = [
   ...IGNORED_COMMON,
 ];
 
-export const FAMILY_FIELDS: Record<Family, FieldSpec[]> = { party: PARTY_FIELDS, invoice: INVOICE_FIELDS, receipt: RECEIPT_FIELDS };
+export const FAMILY_FIELDS: Record<Family, FieldSpec[]> = { party: PARTY_FIELDS, invoice: INVOICE_FIELDS, receipt: RECEIPT_FIELDS, contract: CONTRACT_FIELDS };
 
 /** Fields a file of the family must have as columns (any one of each group). */
 export const REQUIRED_COLUMNS: Record<Family, string[][]> = {
   party: [['partyCode']],
   invoice: [['number'], ['issueDate'], ['total', 'subtotal'], ['partyCode', 'partyName']],
   receipt: [['receiptDate'], ['amount'], ['number', 'bankReference']],
+  contract: [['number'], ['total'], ['partyCode', 'partyName'], ['signedOn', 'validFrom']],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -352,6 +390,7 @@ const INDEX: Record<Family, Map<string, AliasEntry[]>> = {
   party: buildIndex(PARTY_FIELDS),
   invoice: buildIndex(INVOICE_FIELDS),
   receipt: buildIndex(RECEIPT_FIELDS),
+  contract: buildIndex(CONTRACT_FIELDS),
 };
 
 export function fieldSpec(family: Family, key: string): FieldSpec | undefined {
@@ -486,7 +525,7 @@ export function missingColumns(match: HeaderMatch): string[][] {
 
 /** How many cells of a row are known headers of any family (or of the given one). */
 export function knownHeaderCount(cells: readonly string[], family: Family | null, overrides: ColumnOverrides = {}): number {
-  const families: Family[] = family ? [family] : ['party', 'invoice', 'receipt'];
+  const families: Family[] = family ? [family] : ['party', 'invoice', 'receipt', 'contract'];
   let best = 0;
   for (const f of families) {
     const m = matchHeader(cells, f, null, overrides);
@@ -495,8 +534,8 @@ export function knownHeaderCount(cells: readonly string[], family: Family | null
   return best;
 }
 
-export type ImportKind = 'customers' | 'suppliers' | 'invoices' | 'bills' | 'receipts' | 'payments';
-export const IMPORT_KINDS: readonly ImportKind[] = ['customers', 'suppliers', 'invoices', 'bills', 'receipts', 'payments'];
+export type ImportKind = 'customers' | 'suppliers' | 'invoices' | 'bills' | 'receipts' | 'payments' | 'contracts' | 'purchase_contracts';
+export const IMPORT_KINDS: readonly ImportKind[] = ['customers', 'suppliers', 'invoices', 'bills', 'receipts', 'payments', 'contracts', 'purchase_contracts'];
 export const KIND_INFO: Record<ImportKind, { family: Family; side: Side }> = {
   customers: { family: 'party', side: 'AR' },
   suppliers: { family: 'party', side: 'AP' },
@@ -504,6 +543,8 @@ export const KIND_INFO: Record<ImportKind, { family: Family; side: Side }> = {
   bills: { family: 'invoice', side: 'AP' },
   receipts: { family: 'receipt', side: 'AR' },
   payments: { family: 'receipt', side: 'AP' },
+  contracts: { family: 'contract', side: 'AR' },
+  purchase_contracts: { family: 'contract', side: 'AP' },
 };
 
 export function kindOf(family: Family, side: Side): ImportKind {
@@ -520,9 +561,9 @@ export type KindDetection =
  * payable). Ties and files without a hint are not guessed.
  */
 export function detectKind(header: readonly string[], overrides: ColumnOverrides = {}): KindDetection {
-  const scores = { party: 0, invoice: 0, receipt: 0 } as Record<Family, number>;
+  const scores = { party: 0, invoice: 0, receipt: 0, contract: 0 } as Record<Family, number>;
   const eligible: { family: Family; match: HeaderMatch; score: number }[] = [];
-  for (const family of ['party', 'invoice', 'receipt'] as Family[]) {
+  for (const family of ['party', 'invoice', 'receipt', 'contract'] as Family[]) {
     const match = matchHeader(header, family, null, overrides);
     const score = match.columns.filter((c) => c.status === 'mapped').length;
     scores[family] = score;
@@ -531,7 +572,7 @@ export function detectKind(header: readonly string[], overrides: ColumnOverrides
     if (missingColumns(match).length === 0 && enough) eligible.push({ family, match, score });
   }
   if (eligible.length === 0) {
-    return { kind: null, reason: 'the columns do not match customers, suppliers, invoices, bills, receipts or payments', scores };
+    return { kind: null, reason: 'the columns do not match customers, suppliers, invoices, bills, receipts, payments or contracts', scores };
   }
   eligible.sort((a, b) => b.score - a.score);
   const [best, second] = eligible;
@@ -546,7 +587,7 @@ export function detectKind(header: readonly string[], overrides: ColumnOverrides
     if (c.sideHint === 'AP') ap++;
   }
   if (ar === ap) {
-    const what = { party: 'customers or suppliers', invoice: 'invoices or bills', receipt: 'receipts or payments' }[best!.family];
+    const what = { party: 'customers or suppliers', invoice: 'invoices or bills', receipt: 'receipts or payments', contract: 'sales or purchase contracts' }[best!.family];
     return { kind: null, reason: `the headers do not say whether these are ${what}`, scores };
   }
   return { kind: kindOf(best!.family, ar > ap ? 'AR' : 'AP'), scores };

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { displayAmount } from '../../domain/money';
 import {
+  parseSchedule,
   type Cell,
   cellText,
   dateCellToIso,
@@ -259,5 +260,34 @@ describe('other values', () => {
     expect(parseMethod('银行承兑汇票').value).toBe('draft');
     expect(parseMethod('bank_transfer').value).toBe('bank_transfer');
     expect(parseMethod('barter').error?.code).toBe('invalid_method');
+  });
+});
+
+describe('contract payment schedules (付款计划)', () => {
+  it('reads milestones in percents with days, months and 月结 rules', () => {
+    expect(parseSchedule('预付款 30% 0天; 到货款 60% 30天; 质保金 10% 12个月').value).toEqual([
+      { name: '预付款', percent: '30', amount: null, dueRule: { kind: 'days_after_invoice', days: 0 } },
+      { name: '到货款', percent: '60', amount: null, dueRule: { kind: 'days_after_invoice', days: 30 } },
+      { name: '质保金', percent: '10', amount: null, dueRule: { kind: 'months_after_invoice', months: 12 } },
+    ]);
+    expect(parseSchedule('首付 50%；尾款 50% 月结30天').value).toEqual([
+      { name: '首付', percent: '50', amount: null, dueRule: { kind: 'days_after_invoice', days: 0 } },
+      { name: '尾款', percent: '50', amount: null, dueRule: { kind: 'month_end_plus', days: 30 } },
+    ]);
+  });
+
+  it('reads amounts and fixed dates, full-width text, and names a milestone without one', () => {
+    expect(parseSchedule('首期 ￥300,000.00 2026/3/31\n200000 60 days').value).toEqual([
+      { name: '首期', percent: null, amount: '300000.00', dueRule: { kind: 'fixed_date', date: '2026-03-31' } },
+      { name: '第2期', percent: null, amount: '200000', dueRule: { kind: 'days_after_invoice', days: 60 } },
+    ]);
+    expect(parseSchedule('第2期 １００％ ３０天').value).toEqual([{ name: '第2期', percent: '100', amount: null, dueRule: { kind: 'days_after_invoice', days: 30 } }]);
+    expect(parseSchedule(null).value).toBeNull();
+  });
+
+  it('refuses what it cannot read, naming the part', () => {
+    expect(parseSchedule('预付款 30% 下周二').error).toMatchObject({ code: 'invalid_schedule' });
+    expect(parseSchedule('预付款 30% 0天; 尾款 70000.00 30天').error?.code).toBe('schedule_mixed');
+    expect(parseSchedule('全部付清').error?.message).toContain('全部付清');
   });
 });

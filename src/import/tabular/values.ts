@@ -408,3 +408,68 @@ export function parseCount(cell: Cell): Parsed<number | null> {
   const v = halfWidth(t.value).trim();
   return /^\d{1,4}$/.test(v) ? ok(Number(v)) : fail('invalid_number', `"${t.value}" is not a whole number`);
 }
+
+/** One milestone of a contract's payment schedule, as a contract file writes it. */
+export interface ScheduleItem {
+  name: string;
+  /** "30" for 30 % (plain decimal, at most 3 decimals), or null when an amount is given. */
+  percent: string | null;
+  /** The amount as written ("300,000.00" → "300000.00"), or null when a percent is given. */
+  amount: string | null;
+  dueRule:
+    | { kind: 'days_after_invoice'; days: number }
+    | { kind: 'month_end_plus'; days: number }
+    | { kind: 'months_after_invoice'; months: number }
+    | { kind: 'fixed_date'; date: string };
+}
+
+const SCHEDULE_ITEM = /^(?<name>.*?)\s*(?:(?<pct>\d+(?:\.\d{1,3})?)\s*%|(?<amt>[￥¥$]?\s*\d[\d,]*(?:\.\d+)?)(?=\s|$|元|[,，])\s*(?:元)?)\s*[,，]?\s*(?<rule>.*)$/;
+
+/**
+ * A contract's payment schedule (付款条件 / 收款计划) in the compact form contract ledgers use:
+ * milestones separated by ; ； or new lines, each "[name] share [when]" —
+ *
+ *   预付款 30% 0天; 到货款 60% 30天; 质保金 10% 12个月
+ *   首付 100000.00 2026-03-31；尾款 50% 月结30天
+ *
+ * The share is a percent or an amount (not mixed); when is N天 / N days after the invoice, N个月 /
+ * N months, 月结N天 (end of the invoice month plus N days), or a date; blank means on the invoice
+ * date. A name defaults to 第N期.
+ */
+export function parseSchedule(cell: Cell): Parsed<ScheduleItem[] | null> {
+  const t = cellText(cell);
+  if (t.error || t.value === null) return t.error ? t : ok(null);
+  const parts = halfWidth(t.value)
+    .split(/[;；\n]+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const items: ScheduleItem[] = [];
+  for (const [i, part] of parts.entries()) {
+    const m = SCHEDULE_ITEM.exec(part);
+    if (!m?.groups) return fail('invalid_schedule', `"${part}": a milestone is "[name] 30% 30天" or "[name] 100000.00 2026-06-30"`);
+    const { name, pct, amt, rule } = m.groups;
+    const when = (rule ?? '').trim().toLowerCase();
+    let dueRule: ScheduleItem['dueRule'];
+    let r: RegExpExecArray | null;
+    if (when === '' || when === '开票时' || when === '即时' || when === 'on invoice') dueRule = { kind: 'days_after_invoice', days: 0 };
+    else if ((r = /^月结\s*(\d{1,3})\s*天?$/.exec(when))) dueRule = { kind: 'month_end_plus', days: Number(r[1]) };
+    else if ((r = /^(\d{1,4})\s*(?:天|日|days?|d)(?:后)?$/.exec(when))) dueRule = { kind: 'days_after_invoice', days: Number(r[1]) };
+    else if ((r = /^(\d{1,3})\s*(?:个月|月|months?)(?:后)?$/.exec(when))) dueRule = { kind: 'months_after_invoice', months: Number(r[1]) };
+    else {
+      const d = parseDate(when);
+      if (d.error || !d.value) return fail('invalid_schedule', `"${part}": "${rule}" is not a due rule (30天, 12个月, 月结30天 or a date)`);
+      dueRule = { kind: 'fixed_date', date: d.value };
+    }
+    items.push({
+      name: name?.trim() || `第${i + 1}期`,
+      percent: pct ?? null,
+      amount: amt ? amt.replace(/[￥¥$,\s]/g, '') : null,
+      dueRule,
+    });
+  }
+  if (items.length === 0) return ok(null);
+  const byPercent = items.every((x) => x.percent !== null);
+  const byAmount = items.every((x) => x.amount !== null);
+  if (!byPercent && !byAmount) return fail('schedule_mixed', 'the milestones must all be percents or all amounts');
+  return ok(items);
+}

@@ -5,8 +5,8 @@
  */
 import { ApiError, buildUrl } from '../api';
 
-export type ImportKind = 'customers' | 'suppliers' | 'invoices' | 'bills' | 'receipts' | 'payments';
-export const IMPORT_KINDS: ImportKind[] = ['customers', 'suppliers', 'invoices', 'bills', 'receipts', 'payments'];
+export type ImportKind = 'customers' | 'suppliers' | 'invoices' | 'bills' | 'receipts' | 'payments' | 'contracts' | 'purchase_contracts';
+export const IMPORT_KINDS: ImportKind[] = ['customers', 'suppliers', 'invoices', 'bills', 'receipts', 'payments', 'contracts', 'purchase_contracts'];
 
 export interface ImportColumn {
   index: number;

@@ -16,6 +16,8 @@ const LIST_PATH: Record<ImportKind, string> = {
   bills: '/bills',
   receipts: '/receipts',
   payments: '/payments',
+  contracts: '/contracts',
+  purchase_contracts: '/contracts',
 };
 
 /**
