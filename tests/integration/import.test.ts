@@ -398,6 +398,42 @@ describe.each(databases)('tabular import on $name', (database) => {
     expect(errorsOf(wrong)).toEqual([expect.stringMatching(/^2\|(客户编码|合同编号)\|(contract_differs|unknown_party)$/)]);
   });
 
+  it('imports 红字 rows as credit notes against their original, in the same file or already posted, and refuses an over-credit', async () => {
+    await withActor(db, seed.finance, (tx) => createParty(tx, seed.finance, { code: 'RN-C1', name: '红字测试客户有限公司', region: '华东' }));
+    const header = ['单据编号', '红蓝字', '原发票号', '客户编码', '开票日期', '价税合计', '税额'];
+    const file = csv([
+      header,
+      ['RN-INV-1', '蓝字', '', 'RN-C1', '2026-02-01', '11,300.00', '1,300.00'],
+      ['RN-CN-1', '红字', 'RN-INV-1', 'RN-C1', '2026-02-10', '-1,130.00', '-130.00'],
+      ['RN-INV-2', '', '', 'RN-C1', '2026-02-01', '500.00', ''],
+    ]);
+    const r = await imp(db, seed.finance, '红字.csv', file, { kind: 'invoices' });
+    expect(r.status).toBe('imported');
+    expect(r.counts).toMatchObject({ rows: 3, created: 3, rejected: 0 });
+    const docs = await db.query<{ number: string; kind: string; total_minor: bigint; tax_minor: bigint; original: string | null }>(
+      "SELECT i.number, i.kind, i.total_minor, i.tax_minor, o.number AS original FROM invoices i LEFT JOIN invoices o ON o.id = i.original_invoice_id WHERE i.number LIKE 'RN-%' ORDER BY i.number",
+    );
+    expect(docs).toEqual([
+      { number: 'RN-CN-1', kind: 'credit_note', total_minor: 113_000n, tax_minor: 13_000n, original: 'RN-INV-1' },
+      { number: 'RN-INV-1', kind: 'invoice', total_minor: 1_130_000n, tax_minor: 130_000n, original: null },
+      { number: 'RN-INV-2', kind: 'invoice', total_minor: 50_000n, tax_minor: 0n, original: null },
+    ]);
+    // Applied at once to the original: 11,300.00 − 1,130.00 open.
+    const [open] = await db.query<{ open: bigint }>(
+      "SELECT sum(n.amount_minor - n.allocated_minor)::bigint AS open FROM installments n JOIN invoices i ON i.id = n.invoice_id WHERE i.number = 'RN-INV-1'",
+    );
+    expect(open!.open).toBe(1_017_000n);
+    expect((await imp(db, seed.finance, '红字.csv', file, { kind: 'invoices' })).counts).toMatchObject({ created: 0, unchanged: 3 });
+
+    // Against a posted invoice: more than is left to credit is refused, naming the row and column.
+    const over = await imp(db, seed.finance, '红字2.csv', csv([header, ['RN-CN-2', '红字', 'RN-INV-1', 'RN-C1', '2026-03-01', '-10,200.00', '']]), { kind: 'invoices' });
+    expect(over.status).toBe('rejected');
+    expect(errorsOf(over)).toEqual(['2|价税合计|credit_exceeds_invoice']);
+    const missing = await imp(db, seed.finance, '红字3.csv', csv([header, ['RN-CN-3', '红字', '', 'RN-C1', '2026-03-01', '-10.00', '']]), { kind: 'invoices' });
+    expect(errorsOf(missing)).toEqual(['2|原发票号|original_required']);
+    expect(await ledgerViolations(db)).toEqual([]);
+  });
+
   describe('set-based writes', () => {
     const invoiceRows = (prefix: string, n: number) =>
       Array.from({ length: n }, (_, i) => [`${prefix}-${String(i + 1).padStart(3, '0')}`, i % 2 ? 'SB-C2' : 'SB-C1', '2025-04-01', i % 3 ? '2025-05-01' : '', `${100 + i}.50`, i % 5 === 4 ? 'USD' : 'CNY']);

@@ -2,7 +2,9 @@
  * AR invoices and AP bills, one row per document, posted through createInvoice. Matched by
  * number within the entity and side: a posted document is immutable, so re-importing the same
  * invoice is "unchanged" and a row that differs from the posted one is an error (a correction is
- * a credit note, made in the ledger). Credit notes themselves are not imported.
+ * a credit note). A credit note (红字发票: kind 红字, or negative amounts) names its original
+ * invoice (原发票号) and is posted through createCreditNote against it, applied to its open
+ * installments; the original may be an earlier row of the same file.
  *
  * Amounts: 价税合计 (total), 税额 (tax) and 不含税金额 (subtotal) — any two give the third; a total
  * alone has no tax unless a tax rate splits it. The due date is the file's, else the issue date
@@ -14,7 +16,8 @@ import { addDays } from '../../domain/dates';
 import { convert, formatAmount } from '../../domain/money';
 import { type Actor, createdBy, requireLedgerWriter } from '../../services/actor';
 import { audit } from '../../services/audit';
-import { createInvoice } from '../../services/ledger/invoices';
+import { invalid } from '../../services/errors';
+import { createCreditNote, createInvoice } from '../../services/ledger/invoices';
 import {
   parseCode,
   parseCount,
@@ -48,11 +51,15 @@ export interface InvoiceValue {
   orderRef: string | null;
   einvoiceNumber: string | null;
   installmentCount: number | null;
+  /** A credit note (红字发票): the number of the invoice it corrects. */
+  originalNumber: string | null;
 }
 
 export interface InvoicePlan {
   entityCode: string;
   entityId: string;
+  /** A credit note: its original, when posted already (else an earlier row of the file, found when written). */
+  originalId?: string | null;
   partyId: string;
   dueDate: string;
 }
@@ -61,12 +68,45 @@ export class InvoiceState implements KindState {
   entities = new EntityCache();
   /** entity id | number of the rows accepted so far (one entity may be named or implied). */
   seen = KeySet.empty();
+  /** Credit notes only: what the file's credit notes take from each original (entity id | number). */
+  credited = new Map<string, bigint>();
   clone(): this {
     const c = new InvoiceState() as this;
     c.entities = this.entities.copy();
     c.seen = this.seen.branch();
+    c.credited = new Map(this.credited);
     return c;
   }
+}
+
+interface OriginalInvoice {
+  id: string;
+  number: string;
+  entity_id: string;
+  party_id: string;
+  party_code: string;
+  currency: string;
+  issue_date: string;
+  total_minor: bigint;
+  credited: bigint;
+}
+
+/** The original of a credit-note row, checked: same party and currency, not predated, not over-credited. */
+function checkCreditNote(v: InvoiceValue, original: OriginalInvoice | undefined, partyId: string, state: InvoiceState, origKey: string): FieldError | null {
+  if (!original) {
+    // An invoice earlier in this file: posted when this row is written, and checked then.
+    if (state.seen.has(origKey)) return null;
+    return { field: 'originalInvoice', code: 'original_not_found', message: `no invoice ${v.originalNumber} to correct (原发票号不存在)` };
+  }
+  if (original.party_id !== partyId) return { field: 'originalInvoice', code: 'original_other_party', message: `invoice ${original.number} belongs to ${original.party_code}` };
+  if (original.currency !== v.currency) return { field: 'currency', code: 'currency_mismatch', message: `invoice ${original.number} is in ${original.currency}` };
+  if (v.issueDate < original.issue_date) return { field: 'issueDate', code: 'credit_before_invoice', message: `a credit note cannot predate its invoice (${original.issue_date})` };
+  const already = original.credited + (state.credited.get(origKey) ?? 0n);
+  if (already + v.totalMinor > original.total_minor) {
+    const money = (m: bigint) => formatAmount(m, original.currency);
+    return { field: 'total', code: 'credit_exceeds_invoice', message: `credit notes would exceed invoice ${original.number}: ${money(already)} credited + ${money(v.totalMinor)} > ${money(original.total_minor)}` };
+  }
+  return null;
 }
 
 function parse(row: MappedRow, env: ImportEnv): { value: InvoiceValue; errors?: undefined } | { value?: undefined; errors: FieldError[] } {
@@ -75,9 +115,6 @@ function parse(row: MappedRow, env: ImportEnv): { value: InvoiceValue; errors?: 
   const entityCode = r.read('entity', (c) => parseCode(c, 32));
   const kind = r.read('kind', parseInvoiceKind);
   const original = r.read('originalInvoice', (c) => parseCode(c, 64));
-  if (kind === 'credit_note' || original) {
-    r.fail(kind === 'credit_note' ? 'kind' : 'originalInvoice', 'credit_note_not_imported', 'credit notes (红字发票) are not imported: post them against the original invoice in Shoufu');
-  }
   const partyCode = r.read('partyCode', (c) => parseCode(c, 64));
   const partyName = r.read('partyName', (c) => parseText(c, 200));
   if (!partyCode && !partyName && !r.errors.some((e) => e.field === 'partyCode' || e.field === 'partyName')) {
@@ -87,18 +124,28 @@ function parse(row: MappedRow, env: ImportEnv): { value: InvoiceValue; errors?: 
   const dueDate = r.read('dueDate', parseDate);
   const termsDays = r.read('paymentTerms', parseDays);
   const currency = r.read('currency', parseCurrency) ?? env.entity.baseCurrency;
-  const total = r.read('total', (c) => parseMoney(c, currency));
-  const subtotal = r.read('subtotal', (c) => parseMoney(c, currency));
-  const tax = r.read('tax', (c) => parseMoney(c, currency));
+  const signedTotal = r.read('total', (c) => parseMoney(c, currency));
+  const signedSubtotal = r.read('subtotal', (c) => parseMoney(c, currency));
+  const signedTax = r.read('tax', (c) => parseMoney(c, currency));
   const taxRate = r.read('taxRate', parseRate);
   const description = r.read('description', (c) => parseText(c, 1000));
   const orderRef = r.read('orderRef', (c) => parseCode(c, 64));
   const einvoiceNumber = r.read('einvoiceNumber', (c) => parseCode(c, 64));
   const installmentCount = r.read('installmentCount', parseCount);
 
-  for (const [field, a] of [['total', total], ['subtotal', subtotal], ['tax', tax]] as const) {
-    if (a && a.minor < 0n) r.fail(field, 'amount_negative', 'a negative amount is a credit note (红字发票), which is not imported');
+  // 红字: a credit note is marked as such, names its original, or carries negative amounts (as ERP
+  // exports write them). Its amounts are read as magnitudes, all of one sign.
+  const amounts = [signedTotal, signedSubtotal, signedTax];
+  const negative = amounts.some((a) => a && a.minor < 0n);
+  const creditNote = kind === 'credit_note' || original !== null || negative;
+  if (negative && amounts.some((a) => a && a.minor > 0n)) r.fail('total', 'amounts_disagree', 'the amounts of a row are all negative (红字) or all positive');
+  const magnitude = (a: typeof signedTotal) => (a && a.minor < 0n ? { ...a, minor: -a.minor } : a);
+  const [total, subtotal, tax] = [magnitude(signedTotal), magnitude(signedSubtotal), magnitude(signedTax)];
+  if (creditNote && kind === 'invoice') r.fail('kind', 'kind_disagrees', 'the row is marked 蓝字 but has negative amounts or an original invoice');
+  if (creditNote && !original && !r.errors.some((e) => e.field === 'originalInvoice')) {
+    r.fail(row.has('originalInvoice') ? 'originalInvoice' : 'kind', 'original_required', 'a credit note (红字发票) needs the number of the invoice it corrects (原发票号)');
   }
+  if (original !== null && original === number) r.fail('originalInvoice', 'original_is_self', 'a credit note cannot correct itself');
   let totalMinor: bigint | null = null;
   let subtotalMinor: bigint | null = null;
   let taxMinor: bigint | null = null;
@@ -150,6 +197,7 @@ function parse(row: MappedRow, env: ImportEnv): { value: InvoiceValue; errors?: 
       orderRef,
       einvoiceNumber,
       installmentCount,
+      originalNumber: creditNote ? original : null,
     },
   };
 }
@@ -186,6 +234,17 @@ async function check(tx: Queryable, actor: Actor, rows: Row<InvoiceValue>[], sta
     [state.entities.ids(env), env.side, rows.map((r) => r.value.number)],
   );
   const byKey = new Map(existing.map((e) => [`${e.entity_id}|${e.number}`, e]));
+  const originalNumbers = rows.flatMap((r) => (r.value.originalNumber ? [r.value.originalNumber] : []));
+  const originals = originalNumbers.length
+    ? await tx.query<OriginalInvoice>(
+        `SELECT i.id, i.number, i.entity_id, i.party_id, p.code AS party_code, i.currency, i.issue_date, i.total_minor,
+                (SELECT coalesce(sum(c.total_minor), 0)::bigint FROM invoices c WHERE c.original_invoice_id = i.id) AS credited
+           FROM invoices i JOIN parties p ON p.id = i.party_id
+          WHERE i.entity_id = ANY($1::uuid[]) AND i.side = $2 AND i.kind = 'invoice' AND i.number = ANY($3::text[])`,
+        [state.entities.ids(env), env.side, originalNumbers],
+      )
+    : [];
+  const originalByKey = new Map(originals.map((o) => [`${o.entity_id}|${o.number}`, o]));
   const scoped = actorIsScoped(actor);
 
   const out: Outcome<InvoicePlan>[] = [];
@@ -218,6 +277,18 @@ async function check(tx: Queryable, actor: Actor, rows: Row<InvoiceValue>[], sta
       out.push(o);
       continue;
     }
+    let originalId: string | null = null;
+    if (v.originalNumber) {
+      const origKey = `${entity.id}|${v.originalNumber}`;
+      const original = originalByKey.get(origKey);
+      const problem = checkCreditNote(v, original, party.id, state, origKey);
+      if (problem) {
+        out.push({ action: 'reject', errors: [problem] });
+        continue;
+      }
+      originalId = original?.id ?? null;
+      state.credited.set(origKey, (state.credited.get(origKey) ?? 0n) + v.totalMinor);
+    }
     if (scoped && (await numberTaken(tx, 'invoices', entity.id, env.side, v.number))) {
       out.push(reject('number', 'number_taken', `document number ${v.number} is already used by a document outside your data scope`));
       continue;
@@ -228,7 +299,7 @@ async function check(tx: Queryable, actor: Actor, rows: Row<InvoiceValue>[], sta
     }
     const dueDate = v.dueDate ?? addDays(v.issueDate, v.termsDays ?? party.payment_terms_days);
     state.seen.add(key);
-    out.push({ action: 'create', plan: { entityCode: entity.code, entityId: entity.id, partyId: party.id, dueDate } });
+    out.push({ action: 'create', plan: { entityCode: entity.code, entityId: entity.id, partyId: party.id, dueDate, ...(v.originalNumber ? { originalId } : {}) } });
   }
   return out;
 }
@@ -237,7 +308,7 @@ async function check(tx: Queryable, actor: Actor, rows: Row<InvoiceValue>[], sta
 function compare(v: InvoiceValue, posted: ExistingInvoice, partyId: string): Outcome<InvoicePlan> {
   const diffs: string[] = [];
   const money = (m: bigint) => formatAmount(m, posted.currency);
-  if (posted.kind !== 'invoice') diffs.push('it is a credit note');
+  if (posted.kind !== (v.originalNumber ? 'credit_note' : 'invoice')) diffs.push(posted.kind === 'invoice' ? 'it is an invoice (蓝字)' : 'it is a credit note (红字)');
   if (posted.party_id !== partyId) diffs.push(`party ${posted.party_code}`);
   if (posted.currency !== v.currency) diffs.push(`currency ${posted.currency}`);
   if (posted.issue_date !== v.issueDate) diffs.push(`issue date ${posted.issue_date}`);
@@ -253,6 +324,10 @@ function compare(v: InvoiceValue, posted: ExistingInvoice, partyId: string): Out
 async function write(tx: Queryable, actor: Actor, { value: v }: Row<InvoiceValue>, outcome: { action: 'create' | 'update'; plan: InvoicePlan }, _state: InvoiceState, env: ImportEnv): Promise<void> {
   const { plan } = outcome;
   const text = (m: bigint) => formatAmount(m, v.currency);
+  if (v.originalNumber) {
+    await writeCreditNote(tx, actor, v, plan, env);
+    return;
+  }
   await createInvoice(tx, actor, {
     entity: plan.entityCode,
     side: env.side,
@@ -276,6 +351,33 @@ async function write(tx: Queryable, actor: Actor, { value: v }: Row<InvoiceValue
   });
 }
 
+/** A 红字 row through createCreditNote: applied at once to its original's open installments. */
+async function writeCreditNote(tx: Queryable, actor: Actor, v: InvoiceValue, plan: InvoicePlan, env: ImportEnv): Promise<void> {
+  let originalId = plan.originalId ?? null;
+  if (!originalId) {
+    const [o] = await tx.query<{ id: string }>("SELECT id FROM invoices WHERE entity_id = $1 AND side = $2 AND kind = 'invoice' AND number = $3", [plan.entityId, env.side, v.originalNumber]);
+    if (!o) throw invalid('original_not_found', `no invoice ${v.originalNumber} to correct (原发票号不存在)`, 'originalInvoice');
+    originalId = o.id;
+  }
+  const text = (m: bigint) => formatAmount(m, v.currency);
+  await createCreditNote(tx, actor, {
+    originalInvoiceId: originalId,
+    number: v.number,
+    issueDate: v.issueDate,
+    description: v.description,
+    einvoiceNumber: v.einvoiceNumber,
+    lines: [
+      {
+        description: v.description?.slice(0, 500) || `红字 ${v.originalNumber} · 导入 ${env.fileName}`.slice(0, 500),
+        unitPrice: text(v.subtotalMinor),
+        amount: text(v.subtotalMinor),
+        tax: text(v.taxMinor),
+        ...(v.taxRate ? { taxRate: v.taxRate } : {}),
+      },
+    ],
+  });
+}
+
 /**
  * The same documents as write() row by row — invoice, one line, one installment each — in three
  * INSERT … SELECT FROM unnest(…) statements for the whole chunk, and ONE audit entry for the chunk
@@ -286,12 +388,27 @@ async function write(tx: Queryable, actor: Actor, { value: v }: Row<InvoiceValue
 async function writeBatch(
   tx: Queryable,
   actor: Actor,
-  rows: { row: Row<InvoiceValue>; outcome: { action: 'create' | 'update'; plan: InvoicePlan } }[],
+  batchRows: { row: Row<InvoiceValue>; outcome: { action: 'create' | 'update'; plan: InvoicePlan } }[],
   _state: InvoiceState,
   env: ImportEnv,
   batch: BatchInfo,
 ): Promise<void> {
   requireLedgerWriter(actor);
+  // Credit notes allocate against their originals: after the invoices, one by one.
+  const creditNotes = batchRows.filter((r) => r.row.value.originalNumber);
+  const rows = creditNotes.length ? batchRows.filter((r) => !r.row.value.originalNumber) : batchRows;
+  const n = rows.length;
+  if (n > 0) await insertInvoices(tx, actor, rows, env, batch);
+  for (const { row, outcome } of creditNotes) await writeCreditNote(tx, actor, row.value, outcome.plan, env);
+}
+
+async function insertInvoices(
+  tx: Queryable,
+  actor: Actor,
+  rows: { row: Row<InvoiceValue>; outcome: { action: 'create' | 'update'; plan: InvoicePlan } }[],
+  env: ImportEnv,
+  batch: BatchInfo,
+): Promise<void> {
   const n = rows.length;
   const ids: string[] = new Array(n);
   const entityIds: string[] = new Array(n);

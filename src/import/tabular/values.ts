@@ -436,6 +436,18 @@ const SCHEDULE_ITEM = /^(?<name>.*?)\s*(?:(?<pct>\d+(?:\.\d{1,3})?)\s*%|(?<amt>[
  * N months, 月结N天 (end of the invoice month plus N days), or a date; blank means on the invoice
  * date. A name defaults to 第N期.
  */
+function dueRuleOf(when: string): ScheduleItem['dueRule'] | null {
+  if (when === '' || when === '开票时' || when === '即时' || when === 'on invoice') return { kind: 'days_after_invoice', days: 0 };
+  const monthEnd = /^月结\s*(\d{1,3})\s*天?$/.exec(when);
+  if (monthEnd) return { kind: 'month_end_plus', days: Number(monthEnd[1]) };
+  const days = /^(\d{1,4})\s*(?:天|日|days?|d)(?:后)?$/.exec(when);
+  if (days) return { kind: 'days_after_invoice', days: Number(days[1]) };
+  const months = /^(\d{1,3})\s*(?:个月|月|months?)(?:后)?$/.exec(when);
+  if (months) return { kind: 'months_after_invoice', months: Number(months[1]) };
+  const d = parseDate(when);
+  return d.error || !d.value ? null : { kind: 'fixed_date', date: d.value };
+}
+
 export function parseSchedule(cell: Cell): Parsed<ScheduleItem[] | null> {
   const t = cellText(cell);
   if (t.error || t.value === null) return t.error ? t : ok(null);
@@ -449,17 +461,8 @@ export function parseSchedule(cell: Cell): Parsed<ScheduleItem[] | null> {
     if (!m?.groups) return fail('invalid_schedule', `"${part}": a milestone is "[name] 30% 30天" or "[name] 100000.00 2026-06-30"`);
     const { name, pct, amt, rule } = m.groups;
     const when = (rule ?? '').trim().toLowerCase();
-    let dueRule: ScheduleItem['dueRule'];
-    let r: RegExpExecArray | null;
-    if (when === '' || when === '开票时' || when === '即时' || when === 'on invoice') dueRule = { kind: 'days_after_invoice', days: 0 };
-    else if ((r = /^月结\s*(\d{1,3})\s*天?$/.exec(when))) dueRule = { kind: 'month_end_plus', days: Number(r[1]) };
-    else if ((r = /^(\d{1,4})\s*(?:天|日|days?|d)(?:后)?$/.exec(when))) dueRule = { kind: 'days_after_invoice', days: Number(r[1]) };
-    else if ((r = /^(\d{1,3})\s*(?:个月|月|months?)(?:后)?$/.exec(when))) dueRule = { kind: 'months_after_invoice', months: Number(r[1]) };
-    else {
-      const d = parseDate(when);
-      if (d.error || !d.value) return fail('invalid_schedule', `"${part}": "${rule}" is not a due rule (30天, 12个月, 月结30天 or a date)`);
-      dueRule = { kind: 'fixed_date', date: d.value };
-    }
+    const dueRule = dueRuleOf(when);
+    if (!dueRule) return fail('invalid_schedule', `"${part}": "${rule}" is not a due rule (30天, 12个月, 月结30天 or a date)`);
     items.push({
       name: name?.trim() || `第${i + 1}期`,
       percent: pct ?? null,
