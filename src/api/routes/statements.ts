@@ -7,8 +7,8 @@ import { z } from 'zod';
 import type { Database } from '../../db/database';
 import { importStatement } from '../../import/statements/import';
 import { defaultMaxBytes } from '../../import/xml';
-import { AppError } from '../../services/errors';
-import { errorBody, type ZApp, write } from '../http';
+import { type ZApp, write } from '../http';
+import { decodeUpload, uploadRouteOptions } from '../upload';
 
 const importBody = z.object({
   filename: z.string().min(1).max(255),
@@ -24,15 +24,7 @@ export function registerStatementRoutes(app: ZApp, db: Database): void {
   app.post(
     '/api/statements/import',
     {
-      // The JSON body carries the file base64-encoded: 4/3 of its size plus a little.
-      bodyLimit: Math.ceil((maxBytes * 4) / 3) + 64 * 1024,
-      // A body over that limit is refused by Fastify before it is read; say so in our terms.
-      errorHandler: (err, req, reply) => {
-        if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-          return reply.code(413).send(errorBody('file_too_large', `the request is larger than the import limit of ${maxBytes} bytes (SHOUFU_IMPORT_MAX_MB)`));
-        }
-        return app.errorHandler(err, req, reply);
-      },
+      ...uploadRouteOptions(app, maxBytes),
       schema: {
         tags: ['statements'],
         summary: 'Import a bank statement (camt.053/052/054, MT940/MT942, BAI2, OFX, bank CSV/XLSX table): credits → receipts, debits → payments',
@@ -41,15 +33,7 @@ export function registerStatementRoutes(app: ZApp, db: Database): void {
     },
     (req, reply) => {
       const body = req.body;
-      // Refuse an oversized file from its encoded length, before decoding it.
-      const decodedSize = Math.floor((body.contentBase64.replace(/[^A-Za-z0-9+/]/g, '').length * 3) / 4);
-      if (decodedSize > maxBytes) {
-        throw new AppError(413, 'file_too_large', `the file has about ${decodedSize} bytes, more than the import limit of ${maxBytes} bytes`);
-      }
-      if (!/^[A-Za-z0-9+/=\s]+$/.test(body.contentBase64)) {
-        throw new AppError(400, 'invalid_base64', 'contentBase64 is not base64');
-      }
-      const bytes = Buffer.from(body.contentBase64, 'base64');
+      const bytes = decodeUpload(body.contentBase64, maxBytes);
       return write(db, req, reply, body.dryRun ? 200 : 201, (tx, actor) =>
         importStatement(tx, actor, {
           bytes,

@@ -1,9 +1,9 @@
 /**
- * `shoufu statement import FILE [--entity CODE] [--dry-run] [--accept-mismatch]`: a bank statement
+ * `shoufu statement import FILE… [--entity CODE] [--dry-run] [--accept-mismatch]`: bank statements
  * (camt.053/052/054, MT940/MT942, BAI2, OFX, or a bank's CSV/XLSX table) into the ledger as
- * receipts and payments, one transaction per file. The result is JSON on stdout; a short summary
- * goes to stderr. `shoufu statement parse FILE` prints the normalized statement and its checks
- * without a database.
+ * receipts and payments, one transaction per file. The result is JSON on stdout (an array of
+ * { file, ok, result | error } for several files); a short summary goes to stderr.
+ * `shoufu statement parse FILE` prints the normalized statement and its checks without a database.
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -15,7 +15,7 @@ import { type ParsedStatement, parseStatement } from '../../import/statements/pa
 import { fromMinor } from '../../import/statements/currencies';
 import { checkSize, defaultMaxBytes } from '../../import/xml';
 import { type Actor, SYSTEM_ACTOR, withActor } from '../../services/actor';
-import { AppError } from '../../services/errors';
+import { AppError, fromDatabaseError } from '../../services/errors';
 import { toJson } from '../../services/json';
 
 /**
@@ -127,17 +127,36 @@ export function registerStatementCommands(program: Command): void {
       if (!parsed.check.ok) process.exitCode = 1;
     });
   statement
-    .command('import <file>')
-    .description('import a bank statement: credits become receipts, debits payments (one transaction per file)')
+    .command('import <files...>')
+    .description('import bank statements: credits become receipts, debits payments (one transaction per file; a refused file does not stop the others)')
     .option('--entity <code>', 'the legal entity whose bank account it is (default: the first)')
     .option('--dry-run', 'report what would be imported, write nothing')
     .option('--accept-mismatch', 'import even if the balances do not add up')
-    .action(async (file: string, opts: StatementImportOptions) => {
+    .action(async (files: string[], opts: StatementImportOptions) => {
       const opened = await openFromEnv('statement import');
       try {
-        const result = await runStatementImport(opened.db, SYSTEM_ACTOR, file, opts);
-        process.stdout.write(`${toJson(result)}\n`);
-        process.stderr.write(statementSummary(result));
+        if (files.length === 1) {
+          const result = await runStatementImport(opened.db, SYSTEM_ACTOR, files[0]!, opts);
+          process.stdout.write(`${toJson(result)}\n`);
+          process.stderr.write(statementSummary(result));
+          return;
+        }
+        // Several files: a JSON array of { file, ok, result | error }, each file in its own transaction.
+        const outcomes: { file: string; ok: boolean; result?: StatementImportResult; error?: { code: string; message: string } }[] = [];
+        for (const file of files) {
+          try {
+            const result = await runStatementImport(opened.db, SYSTEM_ACTOR, file, opts);
+            outcomes.push({ file, ok: true, result });
+            process.stderr.write(statementSummary(result));
+          } catch (err) {
+            const e = err instanceof AppError ? err : fromDatabaseError(err);
+            if (!e) throw err;
+            outcomes.push({ file, ok: false, error: { code: e.code, message: e.message } });
+            process.stderr.write(`refused ${basename(file)}: ${e.code}: ${e.message}\n`);
+          }
+        }
+        process.stdout.write(`${toJson(outcomes)}\n`);
+        if (outcomes.some((o) => !o.ok)) process.exitCode = 2;
       } finally {
         await opened.close();
       }
