@@ -147,4 +147,30 @@ describe.skipIf(!CHROMIUM)('browser: the aging report', () => {
     await settle();
     await page.screenshot({ path: join(SHOTS, 'aging-phone-drill.png') });
   });
+
+  it('downloads the report as PDF and subscribes to it as a weekly e-mail', async () => {
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await page.goto(`${base}/aging?asOf=${TODAY}&by=region`);
+    await page.getByTestId('aging-export-pdf').waitFor();
+    const href = await page.getByTestId('aging-export-pdf').getAttribute('href');
+    expect(href).toContain('format=pdf');
+    const pdf = await page.request.get(`${base}${href}`);
+    expect(pdf.headers()['content-type']).toBe('application/pdf');
+    expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
+
+    await page.getByTestId('aging-subscribe').click();
+    const recipients = page.getByTestId('subscribe-recipients');
+    await recipients.click();
+    await page.keyboard.type('cfo@example.com');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('subscribe-save').click();
+    await expect.poll(() => page.getByTestId('subscription-item').count()).toBe(1);
+    expect(await page.getByTestId('subscription-item').innerText()).toContain('cfo@example.com');
+    await settle();
+    await page.screenshot({ path: join(SHOTS, 'aging-subscribe.png') });
+    const [row] = await db.query<{ recipients: string[]; options: { by: string[] }; username: string }>(
+      'SELECT s.recipients, s.options, u.username FROM report_subscriptions s JOIN users u ON u.id = s.user_id',
+    );
+    expect(row).toMatchObject({ recipients: ['cfo@example.com'], options: { by: ['region'] }, username: 'finance' });
+  });
 });

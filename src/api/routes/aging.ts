@@ -1,6 +1,7 @@
 /** Analytics routes: the point-in-time aging report (账龄分析), its drill-down and its files. */
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
+import { agingPdf } from '../../reports/aging-pdf';
 import type { Database } from '../../db/database';
 import { AGING_BASES } from '../../domain/aging';
 import { todayIso } from '../../domain/dates';
@@ -32,11 +33,11 @@ export function registerAgingRoutes(app: ZApp, db: Database): void {
         summary: 'Aging report (账龄分析) as of a date: open installments by bucket, grouped by up to two dimensions',
         description:
           'Rows per currency and group with the open amount per bucket, unapplied credit notes (negative) and the total; ' +
-          'totals per currency equal the signed open balances of the invoice export as of the same date. format=csv|xlsx downloads a file.',
+          'totals per currency equal the signed open balances of the invoice export as of the same date. format=csv|xlsx|pdf downloads a file.',
         querystring: z.object({
           ...reportQuery,
-          format: z.enum(['json', 'csv', 'xlsx']).default('json'),
-          lang: z.enum(['zh-CN', 'en-US']).default('zh-CN').describe('column headings of csv/xlsx'),
+          format: z.enum(['json', 'csv', 'xlsx', 'pdf']).default('json'),
+          lang: z.enum(['zh-CN', 'en-US']).default('zh-CN').describe('column headings of csv/xlsx/pdf'),
         }),
       },
     },
@@ -48,6 +49,11 @@ export function registerAgingRoutes(app: ZApp, db: Database): void {
       if (req.query.format === 'csv') {
         reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`);
         return agingCsv(sheet);
+      }
+      if (req.query.format === 'pdf') {
+        const pdf = await agingPdf(result, req.query.lang, req.actor?.username);
+        reply.header('content-type', 'application/pdf').header('content-disposition', `attachment; filename="${name}.pdf"`);
+        return pdf;
       }
       const stream = new PassThrough();
       const chunks: Buffer[] = [];

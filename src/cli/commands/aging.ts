@@ -6,13 +6,14 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { openFromEnv } from '../../app/runtime';
 import { AGING_BASES, type AgingBasis } from '../../domain/aging';
+import { agingPdf } from '../../reports/aging-pdf';
 import { isIsoDate, todayIso } from '../../domain/dates';
 import { agingAsOf, splitDims } from '../../services/analytics/aging';
 import { agingCsv, agingJson, agingSheet, agingText, writeAgingXlsx } from '../../services/analytics/aging-output';
 import { SYSTEM_ACTOR, withActor } from '../../services/actor';
 import { AppError } from '../../services/errors';
 
-const FORMATS = ['table', 'json', 'csv', 'xlsx'] as const;
+const FORMATS = ['table', 'json', 'csv', 'xlsx', 'pdf'] as const;
 type Format = (typeof FORMATS)[number];
 
 interface AgingOptions {
@@ -42,7 +43,7 @@ export function registerAgingCommand(program: Command): void {
     .option('--ap', 'payables (suppliers and bills) instead of receivables')
     .option('--currency <currency>', 'all (per currency), base (converted to the entity base currency at the as-of rate) or one currency code', 'all')
     .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('table'))
-    .addOption(new Option('--lang <locale>', 'column headings of csv/xlsx').choices(['zh-CN', 'en-US']).default('zh-CN'))
+    .addOption(new Option('--lang <locale>', 'column headings of csv/xlsx/pdf').choices(['zh-CN', 'en-US']).default('zh-CN'))
     .option('--out <file>', 'write to a file instead of standard output')
     .option('--user <username>', 'report with this user’s data scope (default: everything)')
     .action(async (opts: AgingOptions) => {
@@ -64,7 +65,12 @@ export function registerAgingCommand(program: Command): void {
           currency: opts.currency,
         };
         const result = await withActor(opened.db, actor, (tx) => agingAsOf(tx, params));
-        if (opts.format === 'xlsx') {
+        if (opts.format === 'pdf') {
+          if (!opts.out && process.stdout.isTTY) throw new AppError(400, 'out_required', 'pdf is binary: give --out FILE');
+          const pdf = await agingPdf(result, opts.lang, actor.username);
+          if (opts.out) writeFileSync(opts.out, pdf);
+          else process.stdout.write(pdf);
+        } else if (opts.format === 'xlsx') {
           if (!opts.out && process.stdout.isTTY) throw new AppError(400, 'out_required', 'xlsx is binary: give --out FILE');
           await writeAgingXlsx(agingSheet(result, opts.lang), opts.out ? createWriteStream(opts.out) : process.stdout);
         } else {

@@ -13,6 +13,7 @@ export interface EmailMessage {
   html: string;
   messageId: string;
   headers: Record<string, string>;
+  attachments?: { filename: string; content: Buffer; contentType: string }[];
 }
 
 export interface ChannelResult {
@@ -78,6 +79,7 @@ export function createSmtpChannel(config: SmtpConfig): EmailChannel {
           html: m.html,
           messageId: m.messageId,
           headers: m.headers,
+          ...(m.attachments ? { attachments: m.attachments } : {}),
         });
         if (info.rejected.length > 0 && info.accepted.length === 0) {
           return { outcome: 'bounced', response: String(info.response ?? 'rejected'), retry: false };

@@ -10,6 +10,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react
 import { useSearchParams } from 'react-router-dom';
 import type { Side } from '../api';
 import AgingCellDrawer from '../components/AgingCellDrawer';
+import ReportSubscribe from '../components/ReportSubscribe';
 import {
   AGING_DIMS,
   type AgingBasis,
@@ -89,7 +90,7 @@ export default function AgingPage() {
     AGING_DIMS.filter((d) => d !== exclude).map((d) => ({ value: d, label: t(dimTitleKey(d, query.side)) }));
   const setDims = (dims: (AgingDim | undefined)[]) => update({ by: dims.filter((d): d is AgingDim => !!d).join(',') });
 
-  const fileUrl = (format: 'csv' | 'xlsx') => `/api/aging?${agingSearch(query, { format, lang: locale }).toString()}`;
+  const fileUrl = (format: 'csv' | 'xlsx' | 'pdf') => `/api/aging?${agingSearch(query, { format, lang: locale }).toString()}`;
   const chartCurrency = data?.totals[0]?.currency;
   const openCell = useCallback((c: CellTarget) => setTarget(c), []);
 
@@ -112,6 +113,10 @@ export default function AgingPage() {
             <Button icon={<DownloadOutlined />} href={fileUrl('csv')} data-testid="aging-export-csv">
               {t('aging.exportCsv')}
             </Button>
+            <Button icon={<DownloadOutlined />} href={fileUrl('pdf')} data-testid="aging-export-pdf">
+              {t('aging.exportPdf')}
+            </Button>
+            <ReportSubscribe query={query} />
             <Button icon={<ReloadOutlined />} onClick={reload} aria-label={t('common.refresh')} title={t('common.refresh')} />
           </>
         }
