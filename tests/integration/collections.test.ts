@@ -22,11 +22,12 @@ import { addRobot, createPromise, setDoNotContact, updatePolicy, worklist } from
 import type { Database } from '../../src/db/database';
 import { addDays } from '../../src/domain/dates';
 import { buildServer } from '../../src/api/server';
+import { listContacts, logContact } from '../../src/collections/contacts';
 import { SYSTEM_ACTOR, withActor } from '../../src/services/actor';
 import { createApiToken } from '../../src/services/auth/users';
 import { verifyAuditChain } from '../../src/services/audit';
 import { openDispute, resolveDispute } from '../../src/services/ledger/disputes';
-import { databases, postgres, type Seed, seedBasics, TEST_DATABASE_URL } from './harness';
+import { createActor, databases, postgres, type Seed, seedBasics, TEST_DATABASE_URL } from './harness';
 
 interface Mail {
   to: string;
@@ -453,6 +454,20 @@ describe.each(databases)('collections on $name', (database) => {
     const rest = list.slice(1);
     for (let i = 1; i < rest.length; i++) expect(BigInt(rest[i - 1]!.score) >= BigInt(rest[i]!.score)).toBe(true);
     expect(rest[0]!.basis).toBe('days_x_amount');
+  });
+
+  it('keeps a contact log per customer: newest first, append-only, seen only where the customer is seen', async () => {
+    await withActor(db, seed.finance, (tx) => logContact(tx, seed.finance, ids.B!, { kind: 'call', outcome: 'disputed', note: '对方称 B-001 数量不符', followUpOn: '2026-03-20', contactAt: '2026-03-10T02:00:00Z' }));
+    const latest = await withActor(db, seed.finance, (tx) => logContact(tx, seed.finance, ids.B!, { kind: 'visit', outcome: 'reached', note: '上门对账', contactAt: '2026-03-12T06:00:00Z' }));
+    expect(latest).toMatchObject({ kind: 'visit', outcome: 'reached', by: '财务' });
+    const log = await withActor(db, seed.finance, (tx) => listContacts(tx, ids.B!));
+    expect(log.map((c) => c.note)).toEqual(['上门对账', '对方称 B-001 数量不符']);
+    expect(log[1]!.followUpOn).toBe('2026-03-20');
+    await expect(withActor(db, seed.finance, (tx) => logContact(tx, seed.finance, ids.B!, { kind: 'note', note: '   ' }))).rejects.toMatchObject({ code: 'note_required' });
+    await expect(db.query("UPDATE collection_contacts SET note = 'x'")).rejects.toThrow(/immutable/);
+    const elsewhere = await createActor(db, 'contacts-south', 'collector', { regions: ['华南'] });
+    expect(await withActor(db, elsewhere, (tx) => listContacts(tx, ids.B!))).toEqual([]);
+    await expect(withActor(db, elsewhere, (tx) => logContact(tx, elsewhere, ids.B!, { kind: 'call', note: 'x' }))).rejects.toMatchObject({ code: 'not_found' });
   });
 });
 

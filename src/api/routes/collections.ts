@@ -1,5 +1,6 @@
 /** Collections (催收) routes: policies, calendar, robots, dry run / run now, actions, promises, do-not-contact, worklist. */
 import { z } from 'zod';
+import { CONTACT_KINDS, CONTACT_OUTCOMES, listContacts, logContact } from '../../collections/contacts';
 import { runDunning } from '../../collections/scheduler';
 import {
   addRobot,
@@ -198,6 +199,31 @@ export function registerCollectionsRoutes(app: ZApp, db: Database): void {
       },
     },
     (req, reply) => write(db, req, reply, 200, (tx, actor) => setContactPreferences(tx, actor, req.params.id, req.body)),
+  );
+
+  app.get(
+    '/api/collections/customers/:id/contacts',
+    { schema: { tags, summary: 'The contact log (催收记录) of a customer, newest first', params: idParams } },
+    (req) => read(db, req, (tx) => listContacts(tx, req.params.id)),
+  );
+
+  app.post(
+    '/api/collections/customers/:id/contacts',
+    {
+      schema: {
+        tags,
+        summary: 'Log a call, visit, e-mail, message or note on a customer, with its outcome and a follow-up date',
+        params: idParams,
+        body: z.object({
+          kind: z.enum(CONTACT_KINDS),
+          outcome: z.enum(CONTACT_OUTCOMES).nullish(),
+          note: z.string().min(1).max(2000),
+          contactAt: z.iso.datetime({ offset: true }).nullish(),
+          followUpOn: isoDate.nullish(),
+        }),
+      },
+    },
+    (req, reply) => write(db, req, reply, 201, (tx, actor) => logContact(tx, actor, req.params.id, req.body)),
   );
 
   app.get(
