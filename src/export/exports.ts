@@ -118,10 +118,10 @@ async function receipts(tx: Queryable, side: 'AR' | 'AP', asOf: string): Promise
 }
 
 async function allocations(tx: Queryable, asOf: string): Promise<ExportRow[]> {
-  const rows = await tx.query<{ seq: bigint; side: string; invoice_number: string; installment: number; currency: string; source_kind: string; receipt_number: string | null; bank_reference: string | null; credit_note_number: string | null; adjustment_kind: string | null; amount_minor: bigint; effective_date: string; method: string; reason: string | null; reverses_seq: bigint | null }>(
+  const rows = await tx.query<{ seq: bigint; side: string; invoice_number: string; installment: number; currency: string; source_kind: string; receipt_number: string | null; bank_reference: string | null; credit_note_number: string | null; adjustment_kind: string | null; amount_minor: bigint; effective_date: string; method: string; reason: string | null; confidence: string | null; reverses_seq: bigint | null }>(
     `SELECT a.seq, a.side, i.number AS invoice_number, n.seq AS installment, i.currency, a.source_kind, r.number AS receipt_number,
             r.bank_reference, ci.number AS credit_note_number, a.adjustment_kind, a.amount_minor, a.effective_date, a.method, a.reason,
-            o.seq AS reverses_seq
+            a.confidence, o.seq AS reverses_seq
        FROM allocations a JOIN installments n ON n.id = a.target_installment_id JOIN invoices i ON i.id = n.invoice_id
        LEFT JOIN receipts r ON r.id = a.source_receipt_id
        LEFT JOIN installments cn ON cn.id = a.source_installment_id LEFT JOIN invoices ci ON ci.id = cn.invoice_id
@@ -143,6 +143,7 @@ async function allocations(tx: Queryable, asOf: string): Promise<ExportRow[]> {
     amount: formatAmount(r.amount_minor, r.currency),
     effective_date: r.effective_date,
     method: r.method,
+    confidence: r.confidence,
     reason: r.reason,
     reverses: r.reverses_seq === null ? null : Number(r.reverses_seq),
   }));
@@ -203,7 +204,7 @@ export const EXPORT_COLUMNS: Record<ExportKind, string[]> = {
   bills: invoiceColumns('supplier'),
   receipts: RECEIPT_COLUMNS,
   payments: RECEIPT_COLUMNS,
-  allocations: ['id', 'side', 'invoice_number', 'installment', 'source', 'receipt_number', 'bank_reference', 'credit_note_number', 'adjustment_kind', 'currency', 'amount', 'effective_date', 'method', 'reason', 'reverses'],
+  allocations: ['id', 'side', 'invoice_number', 'installment', 'source', 'receipt_number', 'bank_reference', 'credit_note_number', 'adjustment_kind', 'currency', 'amount', 'effective_date', 'method', 'confidence', 'reason', 'reverses'],
   audit: ['seq', 'at', 'actor', 'action', 'object_type', 'object_id', 'before', 'after', 'prev_hash', 'hash'],
 };
 

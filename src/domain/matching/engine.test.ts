@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Matcher, matchLines } from './engine';
+import { Matcher, matchLines, namesOtherDocument } from './engine';
 import { ITEMS, line, PARTIES } from './fixtures.test-helpers';
 import { MatchMemory } from './memory';
 
@@ -87,5 +87,25 @@ describe('engine rules', () => {
   it('currency must match', () => {
     const p = top(line({ amountMinor: 500_000n, currency: 'CNY', payerName: 'Northwind Components Ltd' }));
     expect(p.allocations).toEqual([]);
+  });
+});
+
+describe('text that names some other document', () => {
+  it('recognises document ids but not end-to-end ids, plain words or amounts', () => {
+    expect(namesOtherDocument('Order TQDRAK2476 payment')).toBe(true);
+    expect(namesOtherDocument('Transfer ref FRHUHU2773 | E2E E2ECPBLCFGH92909762')).toBe(true);
+    expect(namesOtherDocument('货款 | E2E E2ECPBLCFGH92909762')).toBe(false);
+    expect(namesOtherDocument('NOTPROVIDED')).toBe(false);
+    expect(namesOtherDocument('货款 12345.00')).toBe(false);
+    expect(namesOtherDocument(null)).toBe(false);
+  });
+
+  it('holds back an amount-only guess when the text names a document we do not know (seen in a real camt.053)', () => {
+    const plain = top(line({ amountMinor: 123_456n, payerAccount: HX_ACCT }));
+    expect(plain.auto).toBe(true);
+    const other = top(line({ amountMinor: 123_456n, payerAccount: HX_ACCT, remittance: 'Order TQDRAK2476 payment' }));
+    expect(other).toMatchObject({ kind: 'partial', auto: false });
+    const exact = top(line({ amountMinor: 333_300n, payerAccount: HX_ACCT, remittance: 'Settlement DCZXXI1034' }));
+    expect(exact.auto).toBe(false);
   });
 });

@@ -97,6 +97,17 @@ function fmt(minor: bigint, currency: string): string {
   }
 }
 
+/**
+ * Whether remittance text names a document by an id (letters and digits, 6+ characters, such as
+ * "Order TQDRAK2476" or "Transfer ref FRHUHU2773"). End-to-end ids the bank adds ("E2E …") and
+ * plain words do not count.
+ */
+export function namesOtherDocument(remittance: string | null): boolean {
+  if (!remittance) return false;
+  const text = remittance.replace(/\bE2E\s+\S+/gi, ' ').replace(/\bNOTPROVIDED\b/gi, ' ');
+  return /(?:^|[^A-Za-z0-9])(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{5,}(?=$|[^A-Za-z0-9])/.test(text);
+}
+
 function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
 }
@@ -568,8 +579,10 @@ export class Matcher {
     const slots = this.pool(line, payer.partyId);
     if (slots.length === 0) return;
     const found = this.amountRules(line, slots);
-    // Named invoices that are not among the payer's open items weaken amount-only guesses.
-    const penalty = refs.invoices.length > 0 || refs.contracts.length > 0 ? 0.85 : 1;
+    // Named invoices that are not among the payer's open items weaken amount-only guesses, and so
+    // does text naming some other document (an order, a transfer reference we do not know): the
+    // payment is probably for that, not for whatever open item the amount happens to fit.
+    const penalty = refs.invoices.length > 0 || refs.contracts.length > 0 || namesOtherDocument(line.remittance) ? 0.85 : 1;
     const named = new Set(refs.invoices.map((x) => x.invoiceNumber));
     for (const f of found) {
       // The text names every invoice of this combination: the numbers confirm the amount.

@@ -19,6 +19,8 @@ export interface AllocateInput {
   lines: { installmentId: string; amount: string }[];
   method?: 'manual' | 'auto' | 'import';
   reason?: string | null;
+  /** The matching engine's confidence in [0, 1] (method auto). */
+  confidence?: number | null;
 }
 
 interface InstallmentRow {
@@ -130,9 +132,20 @@ export async function allocateReceipt(tx: Queryable, actor: Actor, input: Alloca
   for (const l of lines) {
     const [row] = await tx.query<{ id: string }>(
       `INSERT INTO allocations (entity_id, side, target_installment_id, source_kind, source_receipt_id, amount_minor,
-                                source_amount_minor, effective_date, method, reason, created_by)
-       VALUES ($1,$2,$3,'receipt',$4,$5,$5,$6,$7,$8,$9) RETURNING id`,
-      [receipt.entity_id, receipt.side, l.installmentId, receipt.id, l.amountMinor, effectiveDate, input.method ?? 'manual', input.reason ?? null, createdBy(actor)],
+                                source_amount_minor, effective_date, method, reason, confidence, created_by)
+       VALUES ($1,$2,$3,'receipt',$4,$5,$5,$6,$7,$8,$9,$10) RETURNING id`,
+      [
+        receipt.entity_id,
+        receipt.side,
+        l.installmentId,
+        receipt.id,
+        l.amountMinor,
+        effectiveDate,
+        input.method ?? 'manual',
+        input.reason ?? null,
+        input.confidence === null || input.confidence === undefined ? null : input.confidence.toFixed(4),
+        createdBy(actor),
+      ],
     );
     created.push({ id: row!.id, installmentId: l.installmentId, amount: formatAmount(l.amountMinor, receipt.currency) });
   }
@@ -142,6 +155,7 @@ export async function allocateReceipt(tx: Queryable, actor: Actor, input: Alloca
     receipt: receipt.number,
     effectiveDate,
     method: input.method ?? 'manual',
+    ...(input.confidence !== null && input.confidence !== undefined ? { confidence: input.confidence.toFixed(4), reason: input.reason ?? null } : {}),
     lines: created.map((c) => ({ ...c, invoice: installments.get(c.installmentId)?.invoice_number })),
   });
   return {
@@ -213,6 +227,7 @@ export interface AdjustmentInput {
   amount: string;
   reason: string;
   effectiveDate?: string;
+  method?: 'manual' | 'auto' | 'import';
 }
 
 /** Discounts, bank fees and small differences close part of an installment without money. */
@@ -236,8 +251,8 @@ export async function addAdjustment(tx: Queryable, actor: Actor, input: Adjustme
   const [row] = await tx.query<{ id: string }>(
     `INSERT INTO allocations (entity_id, side, target_installment_id, source_kind, adjustment_kind, amount_minor,
                               source_amount_minor, effective_date, method, reason, created_by)
-     VALUES ($1,$2,$3,'adjustment',$4,$5,$5,$6,'manual',$7,$8) RETURNING id`,
-    [inst.entity_id, inst.side, inst.id, input.kind, amountMinor, effectiveDate, input.reason.trim(), createdBy(actor)],
+     VALUES ($1,$2,$3,'adjustment',$4,$5,$5,$6,$7,$8,$9) RETURNING id`,
+    [inst.entity_id, inst.side, inst.id, input.kind, amountMinor, effectiveDate, input.method ?? 'manual', input.reason.trim(), createdBy(actor)],
   );
   await audit(tx, actor, 'adjustment.create', 'installment', inst.id, null, {
     invoice: inst.invoice_number,
