@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import type { Database } from '../../db/database';
-import { importStatement } from '../../import/statements/import';
+import { importStatement, type StatementImportResult } from '../../import/statements/import';
+import { reconcileImported } from '../../services/reconciliation/run';
 import { defaultMaxBytes } from '../../import/xml';
-import { type ZApp, write } from '../http';
+import { requireActor, type ZApp, write } from '../http';
 import { decodeUpload, uploadRouteOptions } from '../upload';
 
 const importBody = z.object({
@@ -31,10 +32,10 @@ export function registerStatementRoutes(app: ZApp, db: Database): void {
         body: importBody,
       },
     },
-    (req, reply) => {
+    async (req, reply) => {
       const body = req.body;
       const bytes = decodeUpload(body.contentBase64, maxBytes);
-      return write(db, req, reply, body.dryRun ? 200 : 201, (tx, actor) =>
+      const result = (await write(db, req, reply, body.dryRun ? 200 : 201, (tx, actor) =>
         importStatement(tx, actor, {
           bytes,
           filename: body.filename,
@@ -43,7 +44,10 @@ export function registerStatementRoutes(app: ZApp, db: Database): void {
           acceptMismatch: !!body.acceptMismatch,
           maxBytes,
         }),
-      );
+      )) as StatementImportResult;
+      // The lines just imported are matched to open invoices at once (docs/reconciliation.md).
+      if (body.dryRun || !result?.importId || reply.statusCode >= 400 || reply.getHeader('idempotent-replayed')) return result;
+      return { ...result, reconciliation: await reconcileImported(db, requireActor(req), result.importId) };
     },
   );
 }

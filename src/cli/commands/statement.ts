@@ -17,6 +17,7 @@ import { checkSize, defaultMaxBytes } from '../../import/xml';
 import { type Actor, SYSTEM_ACTOR, withActor } from '../../services/actor';
 import { AppError, fromDatabaseError } from '../../services/errors';
 import { toJson } from '../../services/json';
+import { reconcileImported } from '../../services/reconciliation/run';
 
 /**
  * Reads a file for import after checking its size on disk, so that an oversized file is refused
@@ -58,9 +59,12 @@ export interface StatementImportOptions {
   acceptMismatch?: boolean;
 }
 
-export function runStatementImport(db: Database, actor: Actor, file: string, opts: StatementImportOptions = {}): Promise<StatementImportResult> {
+export type ImportedStatement = StatementImportResult & { reconciliation?: Awaited<ReturnType<typeof reconcileImported>> };
+
+/** Imports one file, then reconciles what it created (SHOUFU_RECONCILE_AFTER_IMPORT=0 turns that off). */
+export async function runStatementImport(db: Database, actor: Actor, file: string, opts: StatementImportOptions = {}): Promise<ImportedStatement> {
   const bytes = readImportFile(file);
-  return withActor(db, actor, (tx) =>
+  const result = await withActor(db, actor, (tx) =>
     importStatement(tx, actor, {
       bytes,
       filename: basename(file),
@@ -69,6 +73,8 @@ export function runStatementImport(db: Database, actor: Actor, file: string, opt
       acceptMismatch: !!opts.acceptMismatch,
     }),
   );
+  if (opts.dryRun) return result;
+  return { ...result, reconciliation: await reconcileImported(db, actor, result.importId) };
 }
 
 /** The normalized statement file and its checks, without a database (`shoufu statement parse`). */
@@ -108,6 +114,9 @@ export function statementSummary(r: StatementImportResult): string {
     `  balance check: ${r.balance.ok ? 'ok' : 'MISMATCH'}${r.balance.checked.length ? ` (${r.balance.checked.join(', ')})` : ' (nothing to check)'}`,
     ...r.balance.issues.map((i) => `    ${i.statementId}: ${i.message}`),
     `  ${r.dryRun ? 'would create' : 'created'} ${c.created} (${c.receipts} receipts, ${c.payments} payments; ${c.unidentified} receipts of unknown payer), ${c.duplicates} already imported, ${c.rejected} left out`,
+    ...[(r as ImportedStatement).reconciliation?.receipts, (r as ImportedStatement).reconciliation?.payments].flatMap((x) =>
+      x ? [`  reconciled ${x.lines}: auto-applied ${x.autoApplied.count}, suggested ${x.suggested}, unidentified ${x.unidentified}, strangers ${x.strangers}, duplicates ${x.duplicates}`] : [],
+    ),
   ];
   const reasons = new Map<string, number>();
   for (const l of r.lines) if (l.outcome === 'rejected') reasons.set(l.reason ?? '?', (reasons.get(l.reason ?? '?') ?? 0) + 1);

@@ -290,3 +290,22 @@ export async function rememberDecision(
     [d.kind, r.counterparty_account, r.counterparty_name, d.partyId, d.installmentIds ?? null, d.receiptId, createdBy(actor)],
   );
 }
+
+/**
+ * After a statement import: reconcile the receipts and payments it created (unless
+ * SHOUFU_RECONCILE_AFTER_IMPORT=0). Runs after the import committed, in transactions of its own.
+ */
+export async function reconcileImported(db: Database, actor: Actor, importId: string | null): Promise<{ receipts: ReconcileSummary | null; payments: ReconcileSummary | null } | null> {
+  if (!importId || process.env.SHOUFU_RECONCILE_AFTER_IMPORT === '0') return null;
+  const rows = await withActor(db, actor, (tx) =>
+    tx.query<{ id: string; side: 'AR' | 'AP'; entity: string }>(
+      `SELECT r.id, r.side, e.code AS entity FROM statement_lines l JOIN receipts r ON r.id = l.receipt_id JOIN entities e ON e.id = r.entity_id WHERE l.import_id = $1`,
+      [importId],
+    ),
+  );
+  const run = async (side: 'AR' | 'AP') => {
+    const ids = rows.filter((r) => r.side === side).map((r) => r.id);
+    return ids.length ? reconcile(db, actor, { side, entity: rows[0]!.entity, receiptIds: ids }) : null;
+  };
+  return { receipts: await run('AR'), payments: await run('AP') };
+}
