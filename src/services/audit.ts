@@ -5,6 +5,7 @@
 import type { Queryable } from '../db/database';
 import { emitForAudit } from '../webhooks/events';
 import { type Actor, createdBy } from './actor';
+import { reevaluateAfterLedgerChange } from './credit/holds';
 import { toJson } from './json';
 
 export async function audit(
@@ -27,6 +28,8 @@ export async function audit(
   ]);
   // Webhooks (docs/webhooks.md): the mapped event joins the same transaction as the change.
   await emitForAudit(tx, action, objectId, after);
+  // Credit holds (docs/credit.md): a receipt or allocation may bring a customer back within the rules.
+  await reevaluateAfterLedgerChange(tx, actor, action, objectType, objectId, after);
 }
 
 export interface AuditVerification {
