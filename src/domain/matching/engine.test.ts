@@ -98,6 +98,8 @@ describe('text that names some other document', () => {
     expect(namesOtherDocument('NOTPROVIDED')).toBe(false);
     expect(namesOtherDocument('货款 12345.00')).toBe(false);
     expect(namesOtherDocument(null)).toBe(false);
+    // A number the ledger knows is not "some other document".
+    expect(namesOtherDocument('货款 INV-W1', (t) => t === 'INV-W1')).toBe(false);
   });
 
   it('holds back an amount-only guess when the text names a document we do not know (seen in a real camt.053)', () => {

@@ -102,10 +102,11 @@ function fmt(minor: bigint, currency: string): string {
  * "Order TQDRAK2476" or "Transfer ref FRHUHU2773"). End-to-end ids the bank adds ("E2E …") and
  * plain words do not count.
  */
-export function namesOtherDocument(remittance: string | null): boolean {
+export function namesOtherDocument(remittance: string | null, known: (token: string) => boolean = () => false): boolean {
   if (!remittance) return false;
   const text = remittance.replace(/\bE2E\s+\S+/gi, ' ').replace(/\bNOTPROVIDED\b/gi, ' ');
-  return /(?:^|[^A-Za-z0-9])(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{5,}(?=$|[^A-Za-z0-9])/.test(text);
+  const ids = text.match(/(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{5,}(?![A-Za-z0-9])/g) ?? [];
+  return ids.some((id) => !known(id));
 }
 
 function clamp01(x: number): number {
@@ -582,7 +583,7 @@ export class Matcher {
     // Named invoices that are not among the payer's open items weaken amount-only guesses, and so
     // does text naming some other document (an order, a transfer reference we do not know): the
     // payment is probably for that, not for whatever open item the amount happens to fit.
-    const penalty = refs.invoices.length > 0 || refs.contracts.length > 0 || namesOtherDocument(line.remittance) ? 0.85 : 1;
+    const penalty = refs.invoices.length > 0 || refs.contracts.length > 0 || namesOtherDocument(line.remittance, (t) => this.refs.knows(t)) ? 0.85 : 1;
     const named = new Set(refs.invoices.map((x) => x.invoiceNumber));
     for (const f of found) {
       // The text names every invoice of this combination: the numbers confirm the amount.

@@ -55,6 +55,12 @@ export class RefIndex {
   private readonly orderByKey = new Map<string, string>();
   private readonly templates = new Map<string, Template>();
 
+  /** Whether a token is one of the open items' invoice, alternative, contract or order numbers. */
+  knows(token: string): boolean {
+    const k = alnumKey(token);
+    return !!k && (this.byKey.has(k) || this.byAlt.has(k) || this.contractByKey.has(k) || this.orderByKey.has(k));
+  }
+
   constructor(items: readonly OpenItem[]) {
     for (const it of items) {
       const inv = it.invoiceNumber;
