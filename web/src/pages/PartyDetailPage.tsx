@@ -6,6 +6,7 @@ import { ErrorResult, Loading, Money, PageTitle } from '../components/common';
 import { InvoiceTable, invoiceBase, ReceiptTable, receiptBase } from '../components/DocTables';
 import { fmtDate, orDash } from '../format';
 import { useApi, useLocalListState } from '../hooks';
+import CustomerStatementCard from '../components/CustomerStatementCard';
 import { useI18n } from '../i18n';
 import { signOf } from '../money';
 import { type PartyKind, partyBase } from './PartyListPage';
@@ -232,6 +233,7 @@ export default function PartyDetailPage({ kind }: { kind: PartyKind }) {
           </>
         )}
       </Card>
+      {kind === 'customer' && <CustomerStatementCard partyId={p.id} email={p.contactEmail ?? null} />}
       <Card>
         <Tabs
           items={[
