@@ -3,16 +3,23 @@ import { describe, expect, it } from 'vitest';
 import {
   arTurnover,
   averageDaysDelinquent,
+  badDebtRate,
   bestPossibleDso,
   cei,
   collectionRate,
   computeKpis,
+  creditSummary,
+  creditUtilisation,
+  dpo,
   dsoCountback,
   dsoStandard,
+  hhi,
   overdueRatioAmount,
   overdueRatioCount,
   ratio,
+  topShare,
   turnoverDays,
+  unappliedRatio,
 } from './kpi';
 
 /** A decimal string back to an integer scaled by 10^decimals. */
@@ -236,5 +243,91 @@ describe('computeKpis', () => {
         if (k.overdueRatioCount !== null) expect(scaled(k.overdueRatioCount) <= 10_000n).toBe(true);
       }),
     );
+  });
+});
+
+describe('concentration: top-10 share and HHI', () => {
+  it('one customer owes everything: top share 100 %, HHI 10000', () => {
+    expect(topShare([123_45n])).toBe('100.00');
+    expect(hhi([123_45n])).toBe('10000.0');
+  });
+
+  it('nothing owed (no customers, all zero or in credit): null, never NaN', () => {
+    expect(topShare([])).toBeNull();
+    expect(hhi([])).toBeNull();
+    expect(topShare([0n, 0n])).toBeNull();
+    expect(hhi([0n, -500n])).toBeNull();
+  });
+
+  it('hand-computed: 60 / 30 / 10 gives HHI 3600 + 900 + 100 = 4600', () => {
+    expect(hhi([6000n, 3000n, 1000n])).toBe('4600.0');
+    // a customer in credit counts in neither the base nor the shares
+    expect(hhi([6000n, -2000n, 3000n, 1000n])).toBe('4600.0');
+    expect(topShare([6000n, 3000n, 1000n], 2)).toBe('90.00');
+  });
+
+  it('n equal customers: HHI 10000 ÷ n, rounded once (3 → 3333.3)', () => {
+    expect(hhi([7n, 7n, 7n])).toBe('3333.3');
+    expect(hhi(Array.from({ length: 4 }, () => 1_000_000n))).toBe('2500.0');
+  });
+
+  it('top 10 of 12: the two smallest stay out of the numerator', () => {
+    // 10 customers of 100 and 2 of 50: 1000 ÷ 1100 = 90.909… %
+    const amounts = [...Array.from({ length: 10 }, () => 100n), 50n, 50n].reverse();
+    expect(topShare(amounts)).toBe('90.91');
+    // HHI: 10 × (100/1100)² + 2 × (50/1100)² = (100000 + 5000) × 10000 ÷ 1210000 = 867.768…
+    expect(hhi(amounts)).toBe('867.8');
+  });
+
+  it('exact for amounts far beyond float precision', () => {
+    const big = 10n ** 20n + 1n;
+    expect(hhi([big, big])).toBe('5000.0');
+    expect(topShare([big, 1n], 1)).toBe('100.00');
+  });
+});
+
+describe('credit-limit utilisation', () => {
+  it('per customer: open ÷ limit; null without a limit or with a zero limit', () => {
+    expect(creditUtilisation(750_00n, 1000_00n)).toBe('75.00');
+    expect(creditUtilisation(1500_00n, 1000_00n)).toBe('150.00');
+    expect(creditUtilisation(1n, 3n)).toBe('33.33');
+    expect(creditUtilisation(100n, null)).toBeNull();
+    expect(creditUtilisation(100n, 0n)).toBeNull();
+  });
+
+  it('overall: Σ open ÷ Σ limits over customers with a limit; counts those over it', () => {
+    const s = creditSummary([
+      { openMinor: 750n, limitMinor: 1000n }, // 75 %
+      { openMinor: 1500n, limitMinor: 1000n }, // over
+      { openMinor: 9999n, limitMinor: null }, // no limit: out of both sums
+      { openMinor: 10n, limitMinor: 0n }, // a zero limit: over as soon as it owes anything, not in the sums
+      { openMinor: 1000n, limitMinor: 1000n }, // at the limit is not over it
+    ]);
+    expect(s).toEqual({ withLimit: 3, overLimit: 2, utilisation: '108.33', openMinor: 3250n, limitMinor: 3000n });
+  });
+
+  it('no customer has a limit: utilisation null, nobody over', () => {
+    expect(creditSummary([{ openMinor: 5n, limitMinor: null }])).toEqual({ withLimit: 0, overLimit: 0, utilisation: null, openMinor: 0n, limitMinor: 0n });
+    expect(creditSummary([]).utilisation).toBeNull();
+  });
+});
+
+describe('DPO, bad-debt rate and unapplied cash', () => {
+  it('DPO = closing AP ÷ purchases × days', () => {
+    expect(dpo(3000_00n, 4500_00n, 30)).toBe('20.0');
+    expect(dpo(1000n, 3000n, 31)).toBe('10.3'); // 10.333…
+    expect(dpo(1000n, 0n, 30)).toBeNull(); // no purchases
+    expect(dpo(1000n, -5n, 30)).toBeNull(); // net supplier credit notes
+    expect(dpo(0n, 100n, 30)).toBe('0.0');
+  });
+
+  it('bad-debt rate = written off ÷ credit sales; null without sales', () => {
+    expect(badDebtRate(25_00n, 1000_00n)).toBe('2.50');
+    expect(badDebtRate(1n, 0n)).toBeNull();
+  });
+
+  it('unapplied ratio = unapplied receipts ÷ closing AR; null on no AR', () => {
+    expect(unappliedRatio(200n, 800n)).toBe('25.00');
+    expect(unappliedRatio(200n, 0n)).toBeNull();
   });
 });

@@ -170,3 +170,108 @@ export function computeKpis(i: KpiInputs, history: readonly SalesMonth[] = [{ cr
     collectionRate: collectionRate(i.collections, i.openingAr, i.creditSales),
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Concentration, credit, cash and payables (docs/analytics.md, "More KPIs").
+// ---------------------------------------------------------------------------------------------
+
+/** HHI is quoted in points 0…10000 (shares in percent, squared and summed), 1 decimal. */
+export const HHI_DECIMALS = 1;
+/** How many of the largest customers the concentration KPI counts. */
+export const TOP_N = 10;
+
+/** Customers' positive balances, largest first (ties by nothing: only the amounts matter). */
+function positives(amounts: readonly bigint[]): bigint[] {
+  return amounts.filter((a) => a > 0n).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+}
+
+/**
+ * Share of the `n` largest balances in the total of all positive balances, percent:
+ * Σ top n ÷ Σ all × 100. Null when nothing is owed. Non-positive balances (a customer in credit)
+ * count neither in the top nor in the base.
+ */
+export function topShare(amounts: readonly bigint[], n: number = TOP_N): string | null {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be a whole number ≥ 1, got ${n}`);
+  const pos = positives(amounts);
+  let total = 0n;
+  let top = 0n;
+  pos.forEach((a, i) => {
+    total += a;
+    if (i < n) top += a;
+  });
+  return positiveRatio(top * 100n, total, PERCENT_DECIMALS);
+}
+
+/**
+ * Herfindahl–Hirschman index of the positive balances: Σ (share_i × 100)² = 10000 × Σ a_i² ÷ (Σ a_i)²,
+ * one fraction of integers rounded once. One customer gives 10000, n equal customers 10000 ÷ n.
+ * Null when nothing is owed.
+ */
+export function hhi(amounts: readonly bigint[]): string | null {
+  const pos = positives(amounts);
+  let total = 0n;
+  let squares = 0n;
+  for (const a of pos) {
+    total += a;
+    squares += a * a;
+  }
+  return positiveRatio(squares * 10000n, total * total, HHI_DECIMALS);
+}
+
+/** A customer's open AR in its credit currency and its credit limit (null: none set). */
+export interface CreditLine {
+  openMinor: bigint;
+  limitMinor: bigint | null;
+}
+
+/** Credit-limit utilisation, percent: open AR ÷ credit limit × 100; null without a (positive) limit. */
+export function creditUtilisation(openMinor: bigint, limitMinor: bigint | null): string | null {
+  return limitMinor === null ? null : positiveRatio(openMinor * 100n, limitMinor, PERCENT_DECIMALS);
+}
+
+export interface CreditSummary {
+  /** Customers with a limit set (> 0). */
+  withLimit: number;
+  /** Customers whose open AR exceeds their limit (> 0). */
+  overLimit: number;
+  /** Σ open AR of customers with a limit ÷ Σ their limits × 100; null when no customer has one. */
+  utilisation: string | null;
+  openMinor: bigint;
+  limitMinor: bigint;
+}
+
+/**
+ * Overall utilisation over the customers that have a positive limit: Σ their open AR ÷ Σ their
+ * limits × 100 (a customer without a limit has none to use up, so it counts in neither sum).
+ * A limit of 0 means "no credit": such a customer is over its limit as soon as it owes anything.
+ */
+export function creditSummary(lines: readonly CreditLine[]): CreditSummary {
+  let withLimit = 0;
+  let overLimit = 0;
+  let open = 0n;
+  let limit = 0n;
+  for (const l of lines) {
+    if (l.limitMinor === null) continue;
+    if (l.openMinor > l.limitMinor) overLimit++;
+    if (l.limitMinor === 0n) continue;
+    withLimit++;
+    open += l.openMinor;
+    limit += l.limitMinor;
+  }
+  return { withLimit, overLimit, utilisation: positiveRatio(open * 100n, limit, PERCENT_DECIMALS), openMinor: open, limitMinor: limit };
+}
+
+/** DPO (days payable outstanding), standard method: closing AP ÷ purchases × days. */
+export function dpo(closingAp: bigint, purchases: bigint, periodDays: number): string | null {
+  return positiveRatio(closingAp * days(periodDays), purchases, DAYS_DECIMALS);
+}
+
+/** Bad-debt rate, percent: AR written off in the period ÷ credit sales of the period × 100. */
+export function badDebtRate(writtenOff: bigint, creditSales: bigint): string | null {
+  return positiveRatio(writtenOff * 100n, creditSales, PERCENT_DECIMALS);
+}
+
+/** Unapplied cash as a share of closing AR, percent: unapplied receipts ÷ closing AR × 100. */
+export function unappliedRatio(unapplied: bigint, closingAr: bigint): string | null {
+  return positiveRatio(unapplied * 100n, closingAr, PERCENT_DECIMALS);
+}

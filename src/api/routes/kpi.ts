@@ -13,7 +13,8 @@ export function registerKpiRoutes(app: ZApp, db: Database): void {
     {
       schema: {
         tags: ['analytics'],
-        summary: 'Receivables KPIs (DSO, countback DSO, best-possible DSO, ADD, CEI, overdue ratios, turnover, collection rate) and a monthly trend',
+        summary:
+          'Receivables and payables KPIs (DSO family, ADD, CEI, overdue ratios, turnover, collection rate, top-10 concentration, HHI, credit utilisation, unapplied cash, bad-debt rate, DPO, payables due) with the previous month and a monthly trend',
         description:
           'The current period runs from the first of the as-of month to asOf; the trend lists the last `months` months, oldest first. ' +
           'Amounts are decimal strings; days have 1 decimal, percentages and turnover 2; a ratio without a base is null. Formulas: docs/analytics.md#kpis.',
