@@ -22,12 +22,23 @@ import { actorForApiToken, actorForSession, SESSION_COOKIE } from '../services/a
 import { AppError, fromDatabaseError } from '../services/errors';
 import { errorBody, type ZApp } from './http';
 import { registerAgingRoutes } from './routes/aging';
+import { registerApprovalRoutes } from './routes/approvals';
 import { registerAuthRoutes } from './routes/auth';
+import { registerCreditLimitRoutes } from './routes/credit-limits';
+import { registerCreditRoutes } from './routes/credit';
+import { registerCustomerStatementRoutes } from './routes/customer-statements';
+import { registerCollectionsRoutes } from './routes/collections';
+import { registerDashboardRoutes } from './routes/dashboard';
+import { registerEInvoiceRoutes } from './routes/einvoices';
 import { registerExportRoutes } from './routes/export';
 import { registerImportRoutes } from './routes/import';
 import { registerKpiRoutes } from './routes/kpi';
 import { registerLedgerRoutes } from './routes/ledger';
+import { registerReconciliationRoutes } from './routes/reconciliation';
+import { registerReportRoutes } from './routes/reports';
 import { registerStatementRoutes } from './routes/statements';
+import { registerSyncRoutes } from './routes/sync';
+import { registerWebhookRoutes } from './routes/webhooks';
 
 
 export interface ServerOptions {
@@ -125,8 +136,19 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerExportRoutes(typed, opts.db);
   registerAgingRoutes(typed, opts.db);
   registerStatementRoutes(typed, opts.db);
+  registerEInvoiceRoutes(typed, opts.db);
   registerImportRoutes(typed, opts.db);
+  registerSyncRoutes(typed, opts.db);
   registerKpiRoutes(typed, opts.db);
+  registerCreditRoutes(typed, opts.db);
+  registerCreditLimitRoutes(typed, opts.db);
+  registerApprovalRoutes(typed, opts.db);
+  registerReportRoutes(typed, opts.db);
+  registerReconciliationRoutes(typed, opts.db);
+  registerCustomerStatementRoutes(typed, opts.db);
+  registerWebhookRoutes(typed, opts.db);
+  registerCollectionsRoutes(typed, opts.db);
+  registerDashboardRoutes(typed, opts.db);
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     await opts.db.query('SELECT 1');

@@ -16,9 +16,13 @@ import { verifyAuditChain } from '../services/audit';
 import { createApiToken, createUser } from '../services/auth/users';
 import { AppError } from '../services/errors';
 import { registerAgingCommand } from './commands/aging';
+import { registerCreditCommands } from './commands/credit';
+import { registerDunningCommands } from './commands/dunning';
+import { registerReconcileCommand } from './commands/reconcile';
 import { registerEInvoiceCommands } from './commands/einvoice';
 import { registerImportCommand } from './commands/import';
 import { registerStatementCommands } from './commands/statement';
+import { registerWebhookCommands } from './commands/webhooks';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -82,6 +86,27 @@ program
     const seeded = opts.demo ? await seedIfEmpty(opened.db, {}) : null;
     const app = await buildServer({ db: opened.db, logger: process.env.SHOUFU_LOG === '1' });
     await app.listen({ port: opts.port, host: opts.host });
+    // Webhook deliveries (docs/webhooks.md); SHOUFU_WEBHOOK_INTERVAL_MS=0 leaves them to `shoufu webhooks deliver`.
+    const { createWebhookWorker } = await import('../webhooks/worker');
+    const webhooks = createWebhookWorker({ db: opened.db, log: (m) => process.env.SHOUFU_LOG === '1' && process.stderr.write(`${m}\n`) });
+    const webhookInterval = Number(process.env.SHOUFU_WEBHOOK_INTERVAL_MS ?? 2000);
+    if (webhookInterval > 0) webhooks.start(webhookInterval);
+    // Dunning (docs/collections.md): plan and send every SHOUFU_DUNNING_INTERVAL_MS (default 15 min; 0 disables).
+    const { createDunningScheduler } = await import('../collections/scheduler');
+    const dunning = createDunningScheduler({
+      db: opened.db,
+      intervalMs: Number(process.env.SHOUFU_DUNNING_INTERVAL_MS ?? 900_000),
+      log: (m) => process.env.SHOUFU_LOG === '1' && process.stderr.write(`${m}\n`),
+    });
+    dunning.start();
+    // Weekly report mails (docs/analytics.md): SHOUFU_REPORTS_INTERVAL_MS (default 5 min; 0 disables).
+    const { createReportScheduler } = await import('../reports/scheduler');
+    const reports = createReportScheduler({
+      db: opened.db,
+      intervalMs: Number(process.env.SHOUFU_REPORTS_INTERVAL_MS ?? 300_000),
+      log: (m) => process.env.SHOUFU_LOG === '1' && process.stderr.write(`${m}\n`),
+    });
+    reports.start();
     const url = `http://${opts.host}:${opts.port}`;
     process.stdout.write(`Shoufu 收付 已启动 / running at ${url}  (API docs ${url}/docs)  in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     if (seeded) {
@@ -93,6 +118,9 @@ program
       );
     }
     const stop = async () => {
+      await webhooks.stop();
+      await dunning.stop();
+      await reports.stop();
       await app.close();
       await opened.close();
       process.exit(0);
@@ -224,9 +252,31 @@ auditCmd
   });
 
 registerAgingCommand(program);
+registerCreditCommands(program);
 registerStatementCommands(program);
 registerEInvoiceCommands(program);
 registerImportCommand(program);
+registerWebhookCommands(program);
+registerDunningCommands(program);
+registerReconcileCommand(program);
+
+program
+  .command('reports')
+  .description('scheduled report mails (周报)')
+  .command('send-due')
+  .description('send the weekly reports whose time has come and that have not gone out (SHOUFU_SMTP_URL)')
+  .option('--now <iso>', 'act as if it were this moment (ISO 8601)')
+  .action(async (opts: { now?: string }) => {
+    const opened = await openFromEnv('reports send-due');
+    try {
+      const { sendDueReports } = await import('../reports/subscriptions');
+      const now = opts.now ? new Date(opts.now) : new Date();
+      if (Number.isNaN(now.getTime())) throw new AppError(400, 'invalid_now', `--now ${opts.now} is not a date-time`);
+      process.stdout.write(`${JSON.stringify(await sendDueReports(opened.db, { now }))}\n`);
+    } finally {
+      await opened.close();
+    }
+  });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof DataDirLockedError) {

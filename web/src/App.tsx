@@ -35,6 +35,13 @@ const ReceiptListPage = lazy(() => import('./pages/ReceiptListPage'));
 const ReceiptDetailPage = lazy(() => import('./pages/ReceiptDetailPage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
 const ImportPage = lazy(() => import('./pages/ImportPage'));
+const DocumentImportPage = lazy(() => import('./pages/DocumentImportPage'));
+const WebhooksPage = lazy(() => import('./pages/Webhooks'));
+const CollectionsPage = lazy(() => import('./pages/CollectionsPage'));
+const ReconciliationPage = lazy(() => import('./pages/ReconciliationPage'));
+const StatementConfirmPage = lazy(() => import('./pages/StatementConfirmPage'));
+const CreditCheckPage = lazy(() => import('./pages/CreditCheckPage'));
+const ApprovalsPage = lazy(() => import('./pages/ApprovalsPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
 /** Connects the API client to antd message and the router (needs to live inside both). */
@@ -69,6 +76,7 @@ function AppRoutes() {
     <Suspense fallback={<Loading />}>
       <Routes>
         <Route path="/login" element={<LoginPage />} />
+        <Route path="/confirm/:token" element={<StatementConfirmPage />} />
         <Route
           element={
             <RequireAuth>
@@ -94,6 +102,12 @@ function AppRoutes() {
           <Route path="payments/:id" element={<ReceiptDetailPage side="AP" />} />
           <Route path="audit" element={<AuditPage />} />
           <Route path="import" element={<ImportPage />} />
+          <Route path="import/documents" element={<DocumentImportPage />} />
+          <Route path="webhooks" element={<WebhooksPage />} />
+          <Route path="collections" element={<CollectionsPage />} />
+          <Route path="reconciliation" element={<ReconciliationPage />} />
+          <Route path="credit/check" element={<CreditCheckPage />} />
+          <Route path="approvals" element={<ApprovalsPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

@@ -1,15 +1,21 @@
 import {
+  ApiOutlined,
   AuditOutlined,
   BankOutlined,
+  CheckSquareOutlined,
+  ContainerOutlined,
   DollarOutlined,
   FileDoneOutlined,
   FileTextOutlined,
   HomeOutlined,
   ImportOutlined,
+  InteractionOutlined,
   LineChartOutlined,
   LogoutOutlined,
   MenuOutlined,
+  PhoneOutlined,
   ProfileOutlined,
+  SafetyCertificateOutlined,
   ShopOutlined,
   TeamOutlined,
   UserOutlined,
@@ -25,21 +31,28 @@ import { LangSwitch, Loading } from './common';
 const NAV: { path: string; key: MessageKey; icon: ReactNode }[] = [
   { path: '/', key: 'nav.home', icon: <HomeOutlined /> },
   { path: '/aging', key: 'nav.aging', icon: <LineChartOutlined /> },
+  { path: '/collections', key: 'nav.collections', icon: <PhoneOutlined /> },
+  { path: '/credit/check', key: 'nav.creditCheck', icon: <SafetyCertificateOutlined /> },
+  { path: '/approvals', key: 'nav.approvals', icon: <CheckSquareOutlined /> },
   { path: '/customers', key: 'nav.customers', icon: <TeamOutlined /> },
   { path: '/suppliers', key: 'nav.suppliers', icon: <ShopOutlined /> },
   { path: '/contracts', key: 'nav.contracts', icon: <ProfileOutlined /> },
   { path: '/invoices', key: 'nav.invoices', icon: <FileTextOutlined /> },
   { path: '/bills', key: 'nav.bills', icon: <FileDoneOutlined /> },
   { path: '/receipts', key: 'nav.receipts', icon: <WalletOutlined /> },
+  { path: '/reconciliation', key: 'nav.reconciliation', icon: <InteractionOutlined /> },
   { path: '/payments', key: 'nav.payments', icon: <DollarOutlined /> },
   { path: '/import', key: 'nav.import', icon: <ImportOutlined /> },
+  { path: '/import/documents', key: 'nav.documents', icon: <ContainerOutlined /> },
   { path: '/audit', key: 'nav.audit', icon: <AuditOutlined /> },
+  { path: '/webhooks', key: 'nav.webhooks', icon: <ApiOutlined /> },
 ];
 
 function selectedKey(pathname: string): string {
   if (pathname === '/') return '/';
-  const hit = NAV.find((n) => n.path !== '/' && (pathname === n.path || pathname.startsWith(`${n.path}/`)));
-  return hit?.path ?? '';
+  // The longest matching path: /import/documents is its own entry, not /import.
+  const hits = NAV.filter((n) => n.path !== '/' && (pathname === n.path || pathname.startsWith(`${n.path}/`)));
+  return hits.sort((a, b) => b.path.length - a.path.length)[0]?.path ?? '';
 }
 
 export default function AppLayout() {
