@@ -153,6 +153,8 @@ export interface ImportResult {
 
 const MAX_ERRORS = 1000;
 const CHECK_CHUNK = 2000;
+/** Rows checked and written per step when each row is written on its own (progress is reported per step). */
+const ROW_CHUNK = 500;
 const HEADER_SCAN_ROWS = 30;
 const TOTAL_WORDS = new Set(['合计', '总计', '小计', '合计金额', '本页合计', 'total', 'totals', 'grandtotal', 'sum']);
 
@@ -737,7 +739,7 @@ class ImportJob<V, P, S extends KindState> {
         const tally: ApplyTally = { created: 0, updated: 0, unchanged: 0, rejected: [] };
         let done = 0;
         let lastRow = 0;
-        for await (const chunk of prefetch(this.chunks(this.rereadRows(), CHECK_CHUNK, 'apply'))) {
+        for await (const chunk of prefetch(this.chunks(this.rereadRows(), this.handler.writeBatch ? CHECK_CHUNK : ROW_CHUNK, 'apply'))) {
           await this.applyChunk(tx, chunk, state, tally, run.resumedFromRow ?? 0, run.id);
           done += chunk.length;
           lastRow = chunk[chunk.length - 1]!.raw.rowNo;

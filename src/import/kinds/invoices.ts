@@ -70,11 +70,22 @@ export class InvoiceState implements KindState {
   seen = KeySet.empty();
   /** Credit notes only: what the file's credit notes take from each original (entity id | number). */
   credited = new Map<string, bigint>();
+  /** Small numbers for entity ids, so that a key per row costs a few bytes, not a uuid. */
+  private entityNos = new Map<string, number>();
+  fileKey(entityId: string, number: string): string {
+    let n = this.entityNos.get(entityId);
+    if (n === undefined) {
+      n = this.entityNos.size;
+      this.entityNos.set(entityId, n);
+    }
+    return `${n}|${number}`;
+  }
   clone(): this {
     const c = new InvoiceState() as this;
     c.entities = this.entities.copy();
     c.seen = this.seen.branch();
     c.credited = new Map(this.credited);
+    c.entityNos = new Map(this.entityNos);
     return c;
   }
 }
@@ -92,10 +103,10 @@ interface OriginalInvoice {
 }
 
 /** The original of a credit-note row, checked: same party and currency, not predated, not over-credited. */
-function checkCreditNote(v: InvoiceValue, original: OriginalInvoice | undefined, partyId: string, state: InvoiceState, origKey: string): FieldError | null {
+function checkCreditNote(v: InvoiceValue, original: OriginalInvoice | undefined, partyId: string, state: InvoiceState, origKey: string, origFileKey: string): FieldError | null {
   if (!original) {
     // An invoice earlier in this file: posted when this row is written, and checked then.
-    if (state.seen.has(origKey)) return null;
+    if (state.seen.has(origFileKey)) return null;
     return { field: 'originalInvoice', code: 'original_not_found', message: `no invoice ${v.originalNumber} to correct (原发票号不存在)` };
   }
   if (original.party_id !== partyId) return { field: 'originalInvoice', code: 'original_other_party', message: `invoice ${original.number} belongs to ${original.party_code}` };
@@ -266,14 +277,15 @@ async function check(tx: Queryable, actor: Actor, rows: Row<InvoiceValue>[], sta
       continue;
     }
     const key = `${entity.id}|${v.number}`;
-    if (state.seen.has(key)) {
+    const fileKey = state.fileKey(entity.id, v.number);
+    if (state.seen.has(fileKey)) {
       out.push(reject('number', 'duplicate_in_file', `document number ${v.number} appears twice in the file`));
       continue;
     }
     const posted = byKey.get(key);
     if (posted) {
       const o = compare(v, posted, party.id);
-      if (o.action !== 'reject') state.seen.add(key);
+      if (o.action !== 'reject') state.seen.add(fileKey);
       out.push(o);
       continue;
     }
@@ -281,7 +293,7 @@ async function check(tx: Queryable, actor: Actor, rows: Row<InvoiceValue>[], sta
     if (v.originalNumber) {
       const origKey = `${entity.id}|${v.originalNumber}`;
       const original = originalByKey.get(origKey);
-      const problem = checkCreditNote(v, original, party.id, state, origKey);
+      const problem = checkCreditNote(v, original, party.id, state, origKey, state.fileKey(entity.id, v.originalNumber));
       if (problem) {
         out.push({ action: 'reject', errors: [problem] });
         continue;
@@ -298,7 +310,7 @@ async function check(tx: Queryable, actor: Actor, rows: Row<InvoiceValue>[], sta
       continue;
     }
     const dueDate = v.dueDate ?? addDays(v.issueDate, v.termsDays ?? party.payment_terms_days);
-    state.seen.add(key);
+    state.seen.add(fileKey);
     out.push({ action: 'create', plan: { entityCode: entity.code, entityId: entity.id, partyId: party.id, dueDate, ...(v.originalNumber ? { originalId } : {}) } });
   }
   return out;
