@@ -107,6 +107,16 @@ program
       log: (m) => process.env.SHOUFU_LOG === '1' && process.stderr.write(`${m}\n`),
     });
     reports.start();
+    // Credit holds (docs/credit.md): released by rule when payment brings a customer back within its
+    // limits; a sweep also catches changes that bypass the per-document hook (bulk imports).
+    const { reevaluateAllHolds } = await import('../services/credit/holds');
+    const holdsInterval = Number(process.env.SHOUFU_HOLDS_INTERVAL_MS ?? 3_600_000);
+    const holdsTimer =
+      holdsInterval > 0
+        ? setInterval(() => {
+            reevaluateAllHolds(opened.db).catch((err: unknown) => process.env.SHOUFU_LOG === '1' && process.stderr.write(`holds: ${(err as Error)?.message ?? err}\n`));
+          }, holdsInterval)
+        : null;
     const url = `http://${opts.host}:${opts.port}`;
     process.stdout.write(`Shoufu 收付 已启动 / running at ${url}  (API docs ${url}/docs)  in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     if (seeded) {
@@ -121,6 +131,7 @@ program
       await webhooks.stop();
       await dunning.stop();
       await reports.stop();
+      if (holdsTimer) clearInterval(holdsTimer);
       await app.close();
       await opened.close();
       process.exit(0);
