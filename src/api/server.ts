@@ -34,6 +34,7 @@ import { registerExportRoutes } from './routes/export';
 import { registerImportRoutes } from './routes/import';
 import { registerKpiRoutes } from './routes/kpi';
 import { registerLedgerRoutes } from './routes/ledger';
+import { registerProvisionRoutes } from './routes/provisions';
 import { registerReconciliationRoutes } from './routes/reconciliation';
 import { registerReportRoutes } from './routes/reports';
 import { registerStatementRoutes } from './routes/statements';
@@ -142,6 +143,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerKpiRoutes(typed, opts.db);
   registerCreditRoutes(typed, opts.db);
   registerCreditLimitRoutes(typed, opts.db);
+  registerProvisionRoutes(typed, opts.db);
   registerApprovalRoutes(typed, opts.db);
   registerReportRoutes(typed, opts.db);
   registerReconciliationRoutes(typed, opts.db);
