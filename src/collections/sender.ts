@@ -20,6 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Database, Queryable } from '../db/database';
+import { buildStatement, statementPdf } from '../reports/customer-statement';
 import type { TemplateKey } from '../domain/dunning/policy';
 import { SYSTEM_ACTOR } from '../services/actor';
 import { audit } from '../services/audit';
@@ -238,6 +239,26 @@ export function createDunningSender(opts: SenderOptions) {
     return true;
   }
 
+  /**
+   * The customer's statement (对账单) of the last twelve months as a PDF, attached to every dunning
+   * e-mail (SHOUFU_DUNNING_ATTACH_STATEMENT=0 leaves it out). Without a CJK font the mail goes
+   * without it rather than not at all.
+   */
+  async function statementAttachment(a: ClaimedAction, p: PartyInfo): Promise<{ filename: string; content: Buffer; contentType: string } | null> {
+    if (process.env.SHOUFU_DUNNING_ATTACH_STATEMENT === '0') return null;
+    const to = now().toISOString().slice(0, 10);
+    const from = `${Number(to.slice(0, 4)) - 1}${to.slice(4, 7)}-01`;
+    try {
+      const locale = p.contact_locale === 'en-US' ? 'en-US' : 'zh-CN';
+      const statement = await db.transaction((tx) => buildStatement(tx, a.party_id, from, to));
+      const pdf = await statementPdf(statement, locale);
+      return { filename: `${locale === 'zh-CN' ? '对账单' : 'statement'}-${p.code}-${to}.pdf`, content: pdf, contentType: 'application/pdf' };
+    } catch (err) {
+      log(`dunning email ${a.level_code}: no statement attached (${(err as Error)?.message ?? err})`, { action: a.id });
+      return null;
+    }
+  }
+
   async function sendEmail(a: ClaimedAction, s: SendSummary): Promise<void> {
     const email = opts.email!;
     if (await exhausted(a, s)) return;
@@ -248,6 +269,7 @@ export function createDunningSender(opts: SenderOptions) {
     }
     const rendered = renderEmail(context(a, p, p.contact_locale));
     const messageId = `<dunning.${a.id}@${mailDomain(email.from)}>`;
+    const attachment = await statementAttachment(a, p);
     const startedAt = now();
     const result = await email.send({
       to: p.contact_email,
@@ -256,6 +278,7 @@ export function createDunningSender(opts: SenderOptions) {
       html: rendered.html,
       messageId,
       headers: { 'X-Shoufu-Action': a.id, 'X-Shoufu-Contact': a.contact_key, 'X-Shoufu-Worker': workerName },
+      ...(attachment ? { attachments: [attachment] } : {}),
     });
     const status = await db.transaction(async (tx) => {
       await delivery(tx, [a.id], 'email', null, p.contact_email, startedAt, result, false, messageId);

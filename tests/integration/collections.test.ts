@@ -37,6 +37,7 @@ interface Mail {
   messageId: string;
   contact: string;
   worker: string;
+  attachments: { filename: string; content: Buffer }[];
 }
 
 /** A real SMTP server on a loopback port. `hold` keeps a message unanswered (no 250) until the client goes away. */
@@ -64,6 +65,7 @@ class Smtp {
               messageId: p.messageId ?? '',
               contact: header('x-shoufu-contact'),
               worker: header('x-shoufu-worker'),
+              attachments: p.attachments.map((a) => ({ filename: a.filename ?? '', content: a.content })),
             };
             if (this.hold(mail)) {
               this.held.push(mail);
@@ -253,6 +255,9 @@ describe.each(databases)('collections on $name', (database) => {
     expect(mailA.text).not.toContain('A-004');
     expect(mailA.html).toContain('<td>A-002</td>');
     expect(mailA.messageId).toMatch(/^<dunning\.[0-9a-f-]{36}@shoufu\.test>$/);
+    // The customer's statement (对账单) goes with it.
+    expect(mailA.attachments.map((x) => x.filename)).toEqual([expect.stringMatching(/^对账单-A-\d{4}-\d{2}-\d{2}\.pdf$/)]);
+    expect(mailA.attachments[0]!.content.subarray(0, 5).toString()).toBe('%PDF-');
     const mailB = smtp.received.find((m) => m.to === 'b@customer.test')!;
     expect(mailB.subject).toBe('【逾期通知】苏州明达精密机械有限公司 有 1 笔款项已逾期');
     expect(mailB.text).toContain('B-002 | 2026-03-08 | 1200.50 CNY | 2');
@@ -513,7 +518,8 @@ describe.skipIf(!postgres)('collections exactly-once on postgres', () => {
 
       const url = new URL(TEST_DATABASE_URL);
       url.pathname = `/${(db as unknown as { databaseName: string }).databaseName}`;
-      const env = { DATABASE_URL: url.toString(), SHOUFU_SMTP_URL: smtp.url, SHOUFU_MAIL_FROM: 'ar@shoufu.test', SHOUFU_DUNNING_LEASE_MS: '4000' };
+      // (No statement PDF: drawing 30 of them would outlast the 4 s lease this test relies on.)
+      const env = { DATABASE_URL: url.toString(), SHOUFU_SMTP_URL: smtp.url, SHOUFU_MAIL_FROM: 'ar@shoufu.test', SHOUFU_DUNNING_LEASE_MS: '4000', SHOUFU_DUNNING_ATTACH_STATEMENT: '0' };
 
       // The 10th message is held unanswered and its sender killed: a crash in 'sending'.
       let seen = 0;
