@@ -4,14 +4,9 @@
  * file either parses with the expected type, number, total and line count and the expected
  * outcome of its own totals check, or is rejected with the expected reason.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FormatError } from '../xml';
+import { fixtureFiles, loadExpected, parseOrRefuse, ROOT_LABEL } from '../../../tests/fixtures/realdata/conformance';
 import { parseEInvoiceFile } from './parse';
-
-const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'tests', 'fixtures', 'realdata');
-const ROOT = process.env.SHOUFU_REALDATA_DIR || FIXTURES;
 
 interface Expected {
   expect: 'parsed' | 'rejected';
@@ -27,20 +22,13 @@ interface Expected {
   code?: string;
 }
 
-const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, Expected>;
+const expected = loadExpected<Expected>();
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
-}
-
-const files = ['ubl', 'cii', 'cn'].flatMap((d) => walk(join(ROOT, 'einvoices', d)).map((f) => relative(ROOT, f))).sort();
+const files = fixtureFiles('einvoices', ['ubl', 'cii', 'cn']);
 const summary = new Map<string, { files: number; parsed: number; rejected: number; mismatches: number }>();
 const reasons = new Map<string, number>();
 
-describe(`e-invoice conformance (${files.length} files in ${ROOT === FIXTURES ? 'tests/fixtures/realdata' : ROOT})`, () => {
+describe(`e-invoice conformance (${files.length} files in ${ROOT_LABEL})`, () => {
   it('has an expectation for every file', () => {
     expect(files.filter((f) => !expected[f])).toEqual([]);
   });
@@ -51,14 +39,7 @@ describe(`e-invoice conformance (${files.length} files in ${ROOT === FIXTURES ? 
     const row = summary.get(kind) ?? { files: 0, parsed: 0, rejected: 0, mismatches: 0 };
     summary.set(kind, row);
     row.files++;
-    let outcome: { code: string } | { parsed: ReturnType<typeof parseEInvoiceFile> };
-    try {
-      outcome = { parsed: parseEInvoiceFile(readFileSync(join(ROOT, file))) };
-    } catch (err) {
-      if (!(err instanceof FormatError)) throw err;
-      outcome = { code: err.code };
-      expect(err.message.length).toBeGreaterThan(20);
-    }
+    const outcome = parseOrRefuse(file, parseEInvoiceFile);
     if (want.expect === 'rejected') {
       expect(outcome).toEqual({ code: want.code });
       row.rejected++;

@@ -152,3 +152,37 @@ export class KeySet {
     return new KeySet(this);
   }
 }
+
+/** What a document row names: its entity (or the default) and its party by code or exact name. */
+export interface DocumentRef {
+  entityCode: string | null;
+  partyCode: string | null;
+  partyName: string | null;
+}
+
+/** Loads the entities and parties a chunk of document rows names, in two queries. */
+export async function loadDocumentRefs(tx: Queryable, rows: readonly { value: DocumentRef }[], entities: EntityCache): Promise<PartyLookup> {
+  await entities.load(tx, rows.flatMap((r) => (r.value.entityCode ? [r.value.entityCode] : [])));
+  return lookupParties(
+    tx,
+    rows.flatMap((r) => (r.value.partyCode ? [r.value.partyCode] : [])),
+    rows.flatMap((r) => (!r.value.partyCode && r.value.partyName ? [r.value.partyName] : [])),
+  );
+}
+
+/** The row's entity and party, each known, in scope and (the party) of the file's side; or why not. */
+export function resolveDocumentRef(
+  v: DocumentRef,
+  parties: PartyLookup,
+  entities: EntityCache,
+  env: ImportEnv,
+  actor: Actor,
+): { entity: EntityRef; party: PartyRef; error?: undefined } | { error: FieldError } {
+  const e = entities.resolve(v.entityCode, env, actor);
+  if (e.error) return { error: e.error };
+  const { party, error } = resolveParty(parties, v.partyCode, v.partyName, env.side);
+  if (error || !party) return { error: error ?? { field: 'partyCode', code: 'required', message: 'the party is required' } };
+  const role = roleError(party, env.side, v.partyCode ? 'partyCode' : 'partyName');
+  if (role) return { error: role };
+  return { entity: e.entity, party };
+}

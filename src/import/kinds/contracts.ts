@@ -15,7 +15,7 @@ import { formatAmount } from '../../domain/money';
 import type { Actor } from '../../services/actor';
 import { addContractVersion, createContract, type MilestoneInput } from '../../services/ledger/contracts';
 import { parseCode, parseCurrency, parseDate, parseDays, parseMoney, parseSchedule, parseText, type ScheduleItem } from '../tabular/values';
-import { actorIsScoped, EntityCache, KeySet, lookupParties, partyWord, resolveParty, roleError } from './common';
+import { actorIsScoped, EntityCache, KeySet, loadDocumentRefs, partyWord, resolveDocumentRef } from './common';
 import { FieldReader, type FieldError, type ImportEnv, type KindHandler, type KindState, type MappedRow, type Outcome, reject, type Row } from './types';
 
 export interface ContractValue {
@@ -104,12 +104,7 @@ interface ExistingContract {
 }
 
 async function check(tx: Queryable, actor: Actor, rows: Row<ContractValue>[], state: ContractState, env: ImportEnv): Promise<Outcome<ContractPlan>[]> {
-  await state.entities.load(tx, rows.flatMap((r) => (r.value.entityCode ? [r.value.entityCode] : [])));
-  const parties = await lookupParties(
-    tx,
-    rows.flatMap((r) => (r.value.partyCode ? [r.value.partyCode] : [])),
-    rows.flatMap((r) => (!r.value.partyCode && r.value.partyName ? [r.value.partyName] : [])),
-  );
+  const parties = await loadDocumentRefs(tx, rows, state.entities);
   const existing = await tx.query<ExistingContract>(
     `SELECT c.id, c.number, c.entity_id, c.party_id, p.code AS party_code, c.currency, v.total_minor, v.schedule, v.version
        FROM contracts c JOIN parties p ON p.id = c.party_id
@@ -121,22 +116,13 @@ async function check(tx: Queryable, actor: Actor, rows: Row<ContractValue>[], st
   const scoped = actorIsScoped(actor);
   const out: Outcome<ContractPlan>[] = [];
   for (const { value: v } of rows) {
-    const e = state.entities.resolve(v.entityCode, env, actor);
-    if (e.error) {
-      out.push({ action: 'reject', errors: [e.error] });
+    const ref = resolveDocumentRef(v, parties, state.entities, env, actor);
+    if (ref.error) {
+      out.push({ action: 'reject', errors: [ref.error] });
       continue;
     }
-    const { party, error } = resolveParty(parties, v.partyCode, v.partyName, env.side);
-    if (error || !party) {
-      out.push({ action: 'reject', errors: [error ?? { field: 'partyCode', code: 'required', message: 'the party is required' }] });
-      continue;
-    }
-    const role = roleError(party, env.side, v.partyCode ? 'partyCode' : 'partyName');
-    if (role) {
-      out.push({ action: 'reject', errors: [role] });
-      continue;
-    }
-    const key = `${e.entity.id}|${v.number}`;
+    const { entity, party } = ref;
+    const key = `${entity.id}|${v.number}`;
     if (state.seen.has(key)) {
       out.push(reject('number', 'duplicate_in_file', `contract ${v.number} appears twice in the file`));
       continue;
@@ -176,14 +162,14 @@ async function check(tx: Queryable, actor: Actor, rows: Row<ContractValue>[], st
       continue;
     }
     if (scoped) {
-      const [taken] = await tx.query<{ n: bigint }>('SELECT count(*) AS n FROM contracts WHERE entity_id = $1 AND side = $2 AND number = $3', [e.entity.id, env.side, v.number]);
+      const [taken] = await tx.query<{ n: bigint }>('SELECT count(*) AS n FROM contracts WHERE entity_id = $1 AND side = $2 AND number = $3', [entity.id, env.side, v.number]);
       if (taken && taken.n > 0n) {
         out.push(reject('number', 'number_taken', `contract ${v.number} exists outside your data scope`));
         continue;
       }
     }
     state.seen.add(key);
-    out.push({ action: 'create', plan: { kind: 'create', entityCode: e.entity.code, partyId: party.id, schedule } });
+    out.push({ action: 'create', plan: { kind: 'create', entityCode: entity.code, partyId: party.id, schedule } });
   }
   return out;
 }

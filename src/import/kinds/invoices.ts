@@ -29,7 +29,7 @@ import {
   parseRate,
   parseText,
 } from '../tabular/values';
-import { actorIsScoped, EntityCache, lookupParties, numberTaken, partyWord, resolveParty, roleError, KeySet } from './common';
+import { actorIsScoped, EntityCache, KeySet, loadDocumentRefs, numberTaken, partyWord, resolveDocumentRef } from './common';
 import { type BatchInfo, FieldReader, type FieldError, type ImportEnv, type KindHandler, type KindState, type MappedRow, type Outcome, reject, type Row } from './types';
 
 export interface InvoiceValue {
@@ -230,12 +230,7 @@ interface ExistingInvoice {
 }
 
 async function check(tx: Queryable, actor: Actor, rows: Row<InvoiceValue>[], state: InvoiceState, env: ImportEnv): Promise<Outcome<InvoicePlan>[]> {
-  await state.entities.load(tx, rows.flatMap((r) => (r.value.entityCode ? [r.value.entityCode] : [])));
-  const parties = await lookupParties(
-    tx,
-    rows.flatMap((r) => (r.value.partyCode ? [r.value.partyCode] : [])),
-    rows.flatMap((r) => (!r.value.partyCode && r.value.partyName ? [r.value.partyName] : [])),
-  );
+  const parties = await loadDocumentRefs(tx, rows, state.entities);
   const existing = await tx.query<ExistingInvoice>(
     `SELECT i.id, i.number, i.entity_id, i.kind, i.party_id, p.code AS party_code, i.currency, i.issue_date, i.total_minor, i.tax_minor,
             i.einvoice_number, s.n::int AS installments, s.first_due
@@ -260,22 +255,12 @@ async function check(tx: Queryable, actor: Actor, rows: Row<InvoiceValue>[], sta
 
   const out: Outcome<InvoicePlan>[] = [];
   for (const { value: v } of rows) {
-    const e = state.entities.resolve(v.entityCode, env, actor);
-    if (e.error) {
-      out.push({ action: 'reject', errors: [e.error] });
+    const ref = resolveDocumentRef(v, parties, state.entities, env, actor);
+    if (ref.error) {
+      out.push({ action: 'reject', errors: [ref.error] });
       continue;
     }
-    const entity = e.entity;
-    const { party, error } = resolveParty(parties, v.partyCode, v.partyName, env.side);
-    if (error || !party) {
-      out.push({ action: 'reject', errors: [error ?? { field: 'partyCode', code: 'required', message: 'the party is required' }] });
-      continue;
-    }
-    const role = roleError(party, env.side, v.partyCode ? 'partyCode' : 'partyName');
-    if (role) {
-      out.push({ action: 'reject', errors: [role] });
-      continue;
-    }
+    const { entity, party } = ref;
     const key = `${entity.id}|${v.number}`;
     const fileKey = state.fileKey(entity.id, v.number);
     if (state.seen.has(fileKey)) {

@@ -6,14 +6,9 @@
  * file (parsed with their control figures compared, or refused by name). With SHOUFU_REALDATA_DIR=/work/shared/realdata the same
  * expectations run over the full collection.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FormatError } from '../xml';
+import { fixtureFiles, loadExpected, parseOrRefuse, ROOT_LABEL } from '../../../tests/fixtures/realdata/conformance';
 import { parseStatementFile } from './parse';
-
-const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'tests', 'fixtures', 'realdata');
-const ROOT = process.env.SHOUFU_REALDATA_DIR || FIXTURES;
 
 interface Expected {
   expect: 'parsed' | 'rejected';
@@ -26,21 +21,14 @@ interface Expected {
   code?: string;
 }
 
-const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, Expected>;
+const expected = loadExpected<Expected>();
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
-}
-
-const files = ['camt053', 'mt940'].flatMap((d) => walk(join(ROOT, 'bank-statements', d)).map((f) => relative(ROOT, f))).sort();
+const files = fixtureFiles('bank-statements', ['camt053', 'mt940']);
 
 const summary = new Map<string, { files: number; parsed: number; rejected: number; mismatches: number; entries: number }>();
 const reasons = new Map<string, number>();
 
-describe(`bank statement conformance (${files.length} files in ${ROOT === FIXTURES ? 'tests/fixtures/realdata' : ROOT})`, () => {
+describe(`bank statement conformance (${files.length} files in ${ROOT_LABEL})`, () => {
   it('has an expectation for every file', () => {
     expect(files.filter((f) => !expected[f])).toEqual([]);
   });
@@ -51,15 +39,7 @@ describe(`bank statement conformance (${files.length} files in ${ROOT === FIXTUR
     const row = summary.get(kind) ?? { files: 0, parsed: 0, rejected: 0, mismatches: 0, entries: 0 };
     summary.set(kind, row);
     row.files++;
-    let outcome: { code: string } | { parsed: ReturnType<typeof parseStatementFile> };
-    try {
-      outcome = { parsed: parseStatementFile(readFileSync(join(ROOT, file))) };
-    } catch (err) {
-      if (!(err instanceof FormatError)) throw err;
-      outcome = { code: err.code };
-      // A rejection names its reason in words a user can act on.
-      expect(err.message.length).toBeGreaterThan(20);
-    }
+    const outcome = parseOrRefuse(file, parseStatementFile);
     if (want.expect === 'rejected') {
       expect(outcome).toEqual({ code: want.code });
       row.rejected++;
@@ -179,7 +159,7 @@ const BAI2_OFX: Record<string, Outcome> = {
   'bank-statements/ofx/ofxparse/vanguard401k.ofx': { refused: 'ofx_investment_statement' },
 };
 
-const bai2OfxFiles = ['bai2', 'ofx'].flatMap((d) => walk(join(ROOT, 'bank-statements', d)).map((f) => relative(ROOT, f))).sort();
+const bai2OfxFiles = fixtureFiles('bank-statements', ['bai2', 'ofx']);
 const table = new Map<string, { files: number; parsed: number; refused: number; mismatches: number; lines: number }>();
 const refusals = new Map<string, number>();
 
@@ -195,21 +175,16 @@ describe(`BAI2 and OFX conformance (${bai2OfxFiles.length} files)`, () => {
     const row = table.get(kind) ?? { files: 0, parsed: 0, refused: 0, mismatches: 0, lines: 0 };
     table.set(kind, row);
     row.files++;
-    let got: Outcome;
-    let parsed: ReturnType<typeof parseStatementFile> | null = null;
-    try {
-      parsed = parseStatementFile(readFileSync(join(ROOT, file)));
-      got = ok(
-        parsed.statements.length,
-        parsed.statements.reduce((a, s) => a + s.lines.length, 0),
-        parsed.check.checked,
-        [...new Set(parsed.check.issues.map((i) => i.check))],
-      );
-    } catch (err) {
-      if (!(err instanceof FormatError)) throw err;
-      expect(err.message.length).toBeGreaterThan(20);
-      got = { refused: err.code };
-    }
+    const outcome = parseOrRefuse(file, parseStatementFile);
+    const parsed = 'parsed' in outcome ? outcome.parsed : null;
+    const got: Outcome = parsed
+      ? ok(
+          parsed.statements.length,
+          parsed.statements.reduce((a, s) => a + s.lines.length, 0),
+          parsed.check.checked,
+          [...new Set(parsed.check.issues.map((i) => i.check))],
+        )
+      : { refused: (outcome as { code: string }).code };
     expect(got).toEqual(want);
     if ('refused' in got) {
       row.refused++;
