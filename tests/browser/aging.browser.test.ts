@@ -17,7 +17,7 @@ import { type AgingDocument, agingJson } from '../../src/services/analytics/agin
 import { actorForUsername } from '../../src/services/auth/users';
 import { databases } from '../integration/harness';
 
-import { CHROMIUM, launchBrowser, listenOnFreePort } from './browser';
+import { CHROMIUM, launchBrowser, listenOnFreePort, logIn } from './browser';
 const ROOT = join(import.meta.dirname, '..', '..');
 const WEB_DIST = join(ROOT, 'web', 'dist');
 const SHOTS = join(ROOT, 'test-results');
@@ -67,10 +67,7 @@ describe.skipIf(!CHROMIUM)('browser: the aging report', () => {
 
   it('opens from the home page, regroups by region, drills into a cell, reads in English and on a phone', async () => {
     await page.goto(`${base}/login`);
-    await page.getByTestId('login-username').fill('finance');
-    await page.getByTestId('login-password').fill(DEMO_DEFAULTS.demoPassword);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await logIn(page, 'finance', DEMO_DEFAULTS.demoPassword);
 
     // The menu has 账龄分析 right after 首页.
     await page.getByTestId('nav-aging').waitFor();

@@ -15,7 +15,7 @@ import { todayIso } from '../../src/domain/dates';
 import { seedDemo } from '../../src/demo/seed';
 import { actorForUsername } from '../../src/services/auth/users';
 import { databases } from '../integration/harness';
-import { CHROMIUM, launchBrowser, listenOnFreePort } from './browser';
+import { CHROMIUM, launchBrowser, listenOnFreePort, logIn } from './browser';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const WEB_DIST = join(ROOT, 'web', 'dist');
@@ -48,10 +48,7 @@ describe.skipIf(!CHROMIUM)('browser: the collector’s queue', () => {
 
   it('logs a call, records a promise, opens a dispute, and the customer leaves the next dunning run', async () => {
     await page.goto(`${base}/login`);
-    await page.getByTestId('login-username').fill('finance');
-    await page.getByTestId('login-password').fill('shoufu-demo');
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL(`${base}/`);
+    await logIn(page, 'finance', 'shoufu-demo');
     await page.goto(`${base}/collections`);
     const first = page.getByTestId('worklist').locator('tbody tr.ant-table-row').first();
     await first.waitFor();

@@ -15,7 +15,7 @@ import { addDays, todayIso } from '../../src/domain/dates';
 import { withActor } from '../../src/services/actor';
 import { setLimit } from '../../src/services/credit/limits';
 import { databases, type Seed, seedBasics, TEST_PASSWORD } from '../integration/harness';
-import { CHROMIUM, launchBrowser, listenOnFreePort } from './browser';
+import { CHROMIUM, launchBrowser, listenOnFreePort, logIn } from './browser';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const WEB_DIST = join(ROOT, 'web', 'dist');
@@ -55,10 +55,7 @@ describe.skipIf(!CHROMIUM)('browser: credit check, override, hold', () => {
     const page = await ctx.newPage();
     page.setDefaultTimeout(30_000);
     await page.goto(`${base}/login`);
-    await page.getByTestId('login-username').fill(username);
-    await page.getByTestId('login-password').fill(TEST_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await logIn(page, username, TEST_PASSWORD);
     return page;
   }
 

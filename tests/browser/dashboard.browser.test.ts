@@ -16,7 +16,7 @@ import { withActor } from '../../src/services/actor';
 import { type DashboardDocument, dashboardAsOf } from '../../src/services/analytics/dashboard';
 import { actorForUsername } from '../../src/services/auth/users';
 import { databases } from '../integration/harness';
-import { CHROMIUM, launchBrowser, listenOnFreePort } from './browser';
+import { CHROMIUM, launchBrowser, listenOnFreePort, logIn } from './browser';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const WEB_DIST = join(ROOT, 'web', 'dist');
@@ -71,10 +71,7 @@ describe.skipIf(!CHROMIUM)('browser: the home dashboard', () => {
 
   it('shows the API numbers in zh-CN and en, clicks through, fits a phone', async () => {
     await page.goto(`${base}/login`);
-    await page.getByTestId('login-username').fill('finance');
-    await page.getByTestId('login-password').fill(DEMO_DEFAULTS.demoPassword);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await logIn(page, 'finance', DEMO_DEFAULTS.demoPassword);
     await openHome();
 
     // Totals and KPI cards = the API (same service, same date).

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server';
 import type { Database } from '../../src/db/database';
 import { databases, seedBasics, TEST_PASSWORD } from '../integration/harness';
-import { CHROMIUM, launchBrowser, listenOnFreePort } from './browser';
+import { CHROMIUM, launchBrowser, listenOnFreePort, logIn } from './browser';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const WEB_DIST = join(ROOT, 'web', 'dist');
@@ -80,9 +80,7 @@ describe.skipIf(!CHROMIUM)('browser: statements and e-invoices in one drop', () 
 
   it('checks every file in a dry run, imports them all, and shows what each created', async () => {
     await page.goto(`${base}/login?next=${encodeURIComponent('/import/documents')}`);
-    await page.getByTestId('login-username').fill('finance');
-    await page.getByTestId('login-password').fill(TEST_PASSWORD);
-    await page.getByTestId('login-submit').click();
+    await logIn(page, 'finance', TEST_PASSWORD);
     await page.waitForURL((u) => u.pathname === '/import/documents');
     // The menu has the page, selected.
     const nav = page.getByTestId('nav-import/documents');

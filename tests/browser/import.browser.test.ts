@@ -13,7 +13,7 @@ import type { Database } from '../../src/db/database';
 import { KINGDEE_RECEIVABLES, kingdeeWorkbook } from '../fixtures/import/fixtures';
 import { databases, seedBasics, TEST_PASSWORD } from '../integration/harness';
 
-import { CHROMIUM, launchBrowser, listenOnFreePort } from './browser';
+import { CHROMIUM, launchBrowser, listenOnFreePort, logIn } from './browser';
 const ROOT = join(import.meta.dirname, '..', '..');
 const WEB_DIST = join(ROOT, 'web', 'dist');
 const SHOTS = join(ROOT, 'test-results');
@@ -53,9 +53,7 @@ describe.skipIf(!CHROMIUM)('browser: import a Kingdee 应收单 workbook', () =>
 
   it('previews a file with a bad row, then imports the fixed file', async () => {
     await page.goto(`${base}/login?next=${encodeURIComponent('/import')}`);
-    await page.getByTestId('login-username').fill('finance');
-    await page.getByTestId('login-password').fill(TEST_PASSWORD);
-    await page.getByTestId('login-submit').click();
+    await logIn(page, 'finance', TEST_PASSWORD);
     await page.waitForURL((u) => u.pathname === '/import');
     await expect.poll(() => page.locator('body').innerText()).toContain('数据导入');
     // The menu has the page.

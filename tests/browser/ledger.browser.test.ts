@@ -11,7 +11,7 @@ import { buildServer } from '../../src/api/server';
 import type { Database } from '../../src/db/database';
 import { databases, seedBasics, TEST_PASSWORD } from '../integration/harness';
 
-import { CHROMIUM, launchBrowser, listenOnFreePort } from './browser';
+import { CHROMIUM, launchBrowser, listenOnFreePort, logIn } from './browser';
 const ROOT = join(import.meta.dirname, '..', '..');
 const WEB_DIST = join(ROOT, 'web', 'dist');
 const SHOTS = join(ROOT, 'test-results');
@@ -56,10 +56,7 @@ describe.skipIf(!CHROMIUM)('browser: allocate a receipt in the web UI', () => {
 
   it('logs in, switches language, opens the customer and allocates the receipt to two invoices', async () => {
     await page.goto(`${base}/login`);
-    await page.getByTestId('login-username').fill('finance');
-    await page.getByTestId('login-password').fill(TEST_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await logIn(page, 'finance', TEST_PASSWORD);
     // Chinese by default.
     await expect.poll(() => page.locator('body').innerText()).toContain('应收');
     // The home page shows the receivables total and the aging chart.

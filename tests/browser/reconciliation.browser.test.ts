@@ -16,7 +16,7 @@ import { createParty } from '../../src/services/ledger/parties';
 import { createReceipt } from '../../src/services/ledger/receipts';
 import { reconcile } from '../../src/services/reconciliation/run';
 import { databases, type Seed, seedBasics, TEST_PASSWORD } from '../integration/harness';
-import { CHROMIUM, launchBrowser, listenOnFreePort } from './browser';
+import { CHROMIUM, launchBrowser, listenOnFreePort, logIn } from './browser';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const WEB_DIST = join(ROOT, 'web', 'dist');
@@ -78,10 +78,7 @@ describe.skipIf(!CHROMIUM)('browser: the reconciliation workbench', () => {
 
   it('accepts a suggestion, undoes an auto-match, splits a receipt by hand, and the balances follow', async () => {
     await page.goto(`${base}/login`);
-    await page.getByTestId('login-username').fill('finance');
-    await page.getByTestId('login-password').fill(TEST_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL(`${base}/`);
+    await logIn(page, 'finance', TEST_PASSWORD);
     await page.goto(`${base}/reconciliation`);
     const queue = page.getByTestId('recon-queue');
     await queue.getByTestId('recon-receipt-RW-B').waitFor();

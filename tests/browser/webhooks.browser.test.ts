@@ -16,7 +16,7 @@ import type { Database } from '../../src/db/database';
 import { verifySignature } from '../../src/webhooks/signature';
 import { createWebhookWorker, type WebhookWorker } from '../../src/webhooks/worker';
 import { databases, seedBasics, TEST_PASSWORD } from '../integration/harness';
-import { CHROMIUM, launchBrowser, listenOnFreePort } from './browser';
+import { CHROMIUM, launchBrowser, listenOnFreePort, logIn } from './browser';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const WEB_DIST = join(ROOT, 'web', 'dist');
@@ -76,10 +76,7 @@ describe.skipIf(!CHROMIUM)('browser: webhooks', () => {
 
   it('creates an endpoint, sees the invoice delivery, replays it', async () => {
     await page.goto(`${base}/login`);
-    await page.getByTestId('login-username').fill('admin');
-    await page.getByTestId('login-password').fill(TEST_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await logIn(page, 'admin', TEST_PASSWORD);
 
     // The menu entry leads to the page.
     await page.getByTestId('nav-webhooks').click();
